@@ -1,0 +1,162 @@
+"""Command line: `clinic-bot` / `python -m bot`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.content import Content, load_content
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage import StorageError
+from faq.content import ContentError, read_yaml
+from faq.evaluate import evaluate, parse_cases
+from faq.kb import DEFAULT_KB_FILE
+from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (SettingsError, ContentError, StorageError) as exc:
+        print(f"clinic-bot: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinic-bot",
+        description="Front desk of a massage clinic as a Telegram bot. With no command: "
+        "runs in Telegram when TELEGRAM_BOT_TOKEN is set, otherwise chats in the terminal.",
+    )
+    parser.set_defaults(func=_default)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot in Telegram (long polling or --webhook)")
+    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to")
+    run.set_defaults(func=_run)
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal, no Telegram needed")
+    chat.add_argument("--db", default=":memory:", help="SQLite file to keep (default: none)")
+    chat.set_defaults(func=_chat)
+    check = sub.add_parser("check", help="validate every YAML file the bot loads")
+    check.set_defaults(func=_check)
+    faq = sub.add_parser("faq", help="work with the FAQ knowledge base")
+    faq.set_defaults(func=lambda _: _usage(faq))
+    faq_sub = faq.add_subparsers(metavar="ACTION")
+    fcheck = faq_sub.add_parser("check", help="validate the knowledge base")
+    fcheck.add_argument("file", nargs="?", default=str(DEFAULT_KB_FILE))
+    fcheck.set_defaults(func=_faq_check)
+    ask = faq_sub.add_parser("ask", help="show how the bot would handle a message")
+    ask.add_argument("message")
+    ask.set_defaults(func=_faq_ask)
+    ev = faq_sub.add_parser("eval", help="measure accuracy on a file of labelled messages")
+    ev.add_argument("cases")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(func=_faq_eval)
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _content(settings: Settings, kb_file: str | None = None) -> Content:
+    if kb_file is None:
+        return load_content(settings.clinic_config)
+    return load_content(settings.clinic_config, kb_file)
+
+
+def _default(args: argparse.Namespace) -> int:
+    settings = load_settings(telegram=False)
+    if settings.token:
+        return _run(args)
+    print("TELEGRAM_BOT_TOKEN is not set, so here is the bot in your terminal.")
+    print("To run it in Telegram, see 'Settings' in the README.\n")
+    args.db = ":memory:"
+    return _chat(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.runner import run_bot  # imported late: Telegram wiring is not needed by other commands
+
+    settings = load_settings()
+    setup_logging(settings)
+    return run_bot(settings, _content(settings), webhook_url=getattr(args, "webhook", None))
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    settings = load_settings(telegram=False)
+    asyncio.run(run_console(_content(settings), args.db))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings(telegram=False)
+    content = _content(settings)
+    print(
+        f"OK: clinic settings {settings.clinic_config}, {len(content.kb.entries)} FAQ entries, "
+        "messages"
+    )
+    return 0
+
+
+def _faq_check(args: argparse.Namespace) -> int:
+    content = _content(load_settings(telegram=False), args.file)
+    print(f"OK: {args.file}: {len(content.kb.entries)} entries")
+    return 0
+
+
+def _faq_ask(args: argparse.Namespace) -> int:
+    matcher = _content(load_settings(telegram=False)).matcher
+    decision = matcher.decide(args.message)
+    match decision:
+        case Answer(entry=entry):
+            print(f"decision: answer {entry.id}")
+        case Suggestions(entries=entries):
+            print(f"decision: suggestions {', '.join(e.id for e in entries)}")
+        case NoMatch():
+            print("decision: no match")
+        case SmallTalkReply(smalltalk=small):
+            print(f"decision: small talk ({small.id})")
+    print(f"terms: {' '.join(matcher.normaliser.terms(args.message)) or '(none)'}")
+    for candidate in decision.candidates:
+        print(f"  {candidate.score:.3f}  {candidate.entry.id}")
+    return 0
+
+
+def _faq_eval(args: argparse.Namespace) -> int:
+    matcher = _content(load_settings(telegram=False)).matcher
+    ids = {e.id for e in matcher.kb.entries}
+    cases = parse_cases(args.cases, read_yaml(args.cases), ids)
+    report = evaluate(matcher, cases)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+        return 0
+    for o in report.outcomes:
+        if not o.correct:
+            kind = "WRONG" if o.wrong_answer else "miss "
+            shown = o.got or (f"suggested {', '.join(o.suggested)}" if o.suggested else "no match")
+            print(
+                f"{kind} {o.case.q!r}: expected {', '.join(o.case.expect) or 'no answer'}, "
+                f"got {shown} ({o.score:.2f})"
+            )
+    print(f"cases: {len(cases)}  ({Path(args.cases).name})")
+    print(f"accuracy: {report.accuracy:.1%}")
+    print(f"wrong-answer rate: {report.wrong_answer_rate:.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

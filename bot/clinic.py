@@ -1,0 +1,139 @@
+"""Load the clinic settings file: the details the bot tells clients."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from faq.content import ContentError, Fields, read_yaml
+
+DEFAULT_CLINIC_FILE = Path(__file__).with_name("clinic.example.yaml")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+
+_TEXT_FIELDS = (
+    "name",
+    "address",
+    "directions",
+    "parking",
+    "phone",
+    "email",
+    "emergency_number",
+    "price_notes",
+    "session_lengths",
+    "first_visit_note",
+    "cancellation_policy",
+    "payment_methods",
+    "payment_notes",
+    "gift_cards",
+    "insurance",
+    "services",
+)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening time and closing time of one day, as minutes after midnight."""
+
+    opens: int
+    closes: int
+
+    def __str__(self) -> str:
+        return f"{_clock(self.opens)}–{_clock(self.closes)}"
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic's details, validated."""
+
+    text: dict[str, str]
+    hours: dict[str, OpeningHours | None]
+    prices: tuple[tuple[str, str], ...]
+    time_zone: ZoneInfo
+    retention_days: int
+    closed_request_days: int
+
+    @property
+    def name(self) -> str:
+        """Return the clinic's name."""
+        return self.text["name"]
+
+    def placeholders(self) -> dict[str, str]:
+        """Return the values that content templates may use."""
+        values = {f"clinic.{key}": value for key, value in self.text.items()}
+        values["clinic.hours"] = "\n".join(
+            f"{day.title()}: {hours or 'closed'}" for day, hours in self.hours.items()
+        )
+        values["clinic.prices"] = "\n".join(f"{item}: {price}" for item, price in self.prices)
+        values["clinic.retention_days"] = str(self.retention_days)
+        values["emergency"] = self.text["emergency_number"]
+        values["clinic_phone"] = self.text["phone"]
+        return values
+
+
+def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
+    """Read and validate the clinic settings file."""
+    fields = Fields(path, "clinic", read_yaml(path))
+    fields.unknown({*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy"})
+    text = {name: fields.text(name) for name in _TEXT_FIELDS}
+    try:
+        zone = ZoneInfo(fields.text("time_zone"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fields.error("time_zone", "is not a known time zone (e.g. Europe/London)") from None
+    privacy = Fields(path, "privacy", fields.mapping("privacy", required=False))
+    return Clinic(
+        text=text,
+        hours=_opening_hours(fields),
+        prices=_prices(fields),
+        time_zone=zone,
+        retention_days=_positive_int(privacy, "retention_days", 30),
+        closed_request_days=_positive_int(privacy, "closed_request_days", 365),
+    )
+
+
+def _opening_hours(fields: Fields) -> dict[str, OpeningHours | None]:
+    days = Fields(fields.path, "opening_hours", fields.mapping("opening_hours"))
+    days.unknown(set(DAYS))
+    hours: dict[str, OpeningHours | None] = {}
+    for day in DAYS:
+        value = days.text(day, "closed")
+        if value.lower() == "closed":
+            hours[day] = None
+            continue
+        match = _HOURS.match(value)
+        if not match:
+            raise days.error(day, 'must look like "09:00-18:00" or be "closed"')
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        opens, closes = h1 * 60 + m1, h2 * 60 + m2
+        if not (0 <= opens < closes <= 24 * 60) or m1 > 59 or m2 > 59:
+            raise days.error(day, "closing time must be after opening time, within the day")
+        hours[day] = OpeningHours(opens, closes)
+    return hours
+
+
+def _prices(fields: Fields) -> tuple[tuple[str, str], ...]:
+    raw = fields.data.get("prices")
+    if not isinstance(raw, list) or not raw:
+        raise fields.error("prices", "must be a list of {item, price}")
+    prices = []
+    for i, row in enumerate(raw):
+        entry = Fields(fields.path, f"prices[{i}]", row)
+        entry.unknown({"item", "price"})
+        prices.append((entry.text("item"), entry.text("price")))
+    return tuple(prices)
+
+
+def _positive_int(fields: Fields, name: str, default: int) -> int:
+    value = fields.number(name, default)
+    if value != int(value) or value < 1:
+        raise fields.error(name, "must be a whole number of days, 1 or more")
+    return int(value)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+__all__ = ["DEFAULT_CLINIC_FILE", "Clinic", "ContentError", "OpeningHours", "load_clinic"]

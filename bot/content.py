@@ -1,0 +1,42 @@
+"""Load every content file the bot uses, validated, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clinic import Clinic, load_clinic
+from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
+from faq.matcher import Matcher
+from flows.frontdesk import FrontDesk
+from flows.messages import DEFAULT_MESSAGES_FILE, Messages, load_messages
+from flows.screening import DEFAULT_SCREENING_FILE, Questionnaire, load_questionnaire
+
+
+@dataclass(frozen=True)
+class Content:
+    """The clinic's details, FAQ, matcher and texts, ready to use."""
+
+    clinic: Clinic
+    kb: KnowledgeBase
+    matcher: Matcher
+    messages: Messages
+    questionnaire: Questionnaire
+    desk: FrontDesk
+
+
+def load_content(
+    clinic_file: Path | str,
+    kb_file: Path | str = DEFAULT_KB_FILE,
+    messages_file: Path | str = DEFAULT_MESSAGES_FILE,
+    screening_file: Path | str = DEFAULT_SCREENING_FILE,
+) -> Content:
+    """Read and validate all content; raise ContentError naming file, entry and field."""
+    clinic = load_clinic(clinic_file)
+    values = clinic.placeholders()
+    kb = load_knowledge_base(kb_file, values)
+    matcher = Matcher(kb)
+    messages = load_messages(messages_file, values)
+    questionnaire = load_questionnaire(screening_file, values)
+    desk = FrontDesk(matcher, messages, questionnaire)
+    return Content(clinic, kb, matcher, messages, questionnaire, desk)

@@ -1,0 +1,102 @@
+"""Run one client event through the front desk and store the result in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot import records
+from bot.content import Content
+from bot.notify import handoff_html, request_buttons, request_html
+from bot.render import staff_call, to_api_call
+from bot.storage import Storage, Transaction
+from flows.events import (
+    Client,
+    Event,
+    ForwardToStaff,
+    LogUnanswered,
+    Step,
+    SubmitRequest,
+    UrgentAlert,
+)
+from flows.messages import REQUEST_NO
+from flows.screening import Level
+from flows.state import Conversation
+
+log = logging.getLogger(__name__)
+_StaffCall = tuple[str, dict[str, Any], str, int]
+
+
+@dataclass
+class ConversationService:
+    """Load state, decide, then store the new state, effects and replies atomically."""
+
+    content: Content
+    storage: Storage
+    staff_chat_id: int
+
+    async def handle(
+        self,
+        update_id: int | None,
+        client: Client,
+        event: Event,
+        edit_message_id: int | None = None,
+    ) -> bool:
+        """Handle one client event; False if this update was already handled."""
+        async with self.storage.transaction() as tx:
+            if update_id is not None and not await tx.claim_update(update_id):
+                log.info("event=duplicate_update update_id=%s", update_id)
+                return False
+            state = Conversation.from_json(await tx.load_state(client.chat_id))
+            step = self.content.desk.handle(state, client, event, datetime.now(UTC))
+            request_no, staff_calls = await self._apply(tx, client, step)
+            for reply in step.replies:
+                if request_no is not None:
+                    reply = replace(reply, text=reply.text.replace(REQUEST_NO, str(request_no)))
+                method, payload = to_api_call(reply, client.chat_id, edit_message_id)
+                await tx.enqueue(client.chat_id, method, payload, "reply")
+            # Staff messages are queued after the client's replies, so the client hears first.
+            for method, payload, purpose, ref in staff_calls:
+                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
+            await tx.save_state(client.chat_id, step.state.to_json())
+        log.info(
+            "event=handled kind=%s stage=%s request=%s",
+            type(event).__name__, step.state.stage, request_no or "-",
+        )  # fmt: skip
+        return True
+
+    async def _apply(
+        self, tx: Transaction, client: Client, step: Step
+    ) -> tuple[int | None, list[_StaffCall]]:
+        request_no = None
+        calls: list[_StaffCall] = []
+        for effect in step.effects:
+            if isinstance(effect, LogUnanswered):
+                await tx.log_unanswered(client.chat_id, effect.text, effect.best_id, effect.score)
+            elif isinstance(effect, SubmitRequest):
+                request_no = await self._request(tx, client, effect, calls)
+            elif isinstance(effect, UrgentAlert):
+                urgent = SubmitRequest(
+                    "urgent", Level.URGENT, (effect.flag,), "", "", "", "", effect.consent_at
+                )
+                request_no = await self._request(tx, client, urgent, calls)
+            elif isinstance(effect, ForwardToStaff):
+                ref = await records.add_handoff(tx.db, client.chat_id, "in", effect.text)
+                html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
+                method, payload = staff_call(self.staff_chat_id, html)
+                calls.append((method, payload, "handoff", ref))
+        return request_no, calls
+
+    async def _request(
+        self, tx: Transaction, client: Client, request: SubmitRequest, calls: list[_StaffCall]
+    ) -> int:
+        request_no = await records.add_request(tx.db, client, request)
+        row = await records.get_request(tx.db, request_no)
+        assert row is not None
+        html = request_html(row, self.content.questionnaire, [], self.content.clinic.time_zone)
+        method, payload = staff_call(self.staff_chat_id, html, request_buttons(row))
+        calls.append((method, payload, "request", request_no))
+        log.info("event=request_created request=%s kind=%s", request_no, request.kind)
+        return request_no

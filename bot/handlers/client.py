@@ -1,0 +1,86 @@
+"""Client-side handlers: parse the update, hand it to the conversation service."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.conversation import ConversationService
+from bot.outbox import Outbox
+from flows.events import Client, Command, Contact, Event, NonText, Press, Text
+
+COMMANDS = ("start", "help", "topics", "book", "staff")
+
+
+class ClientHandlers:
+    """Callbacks for updates from clients in private chats."""
+
+    def __init__(self, service: ConversationService, outbox: Outbox) -> None:
+        self.service = service
+        self.outbox = outbox
+
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle /start, /help, /topics and any other command."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self._run(update, Command(name))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle a text message."""
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._run(update, Text(message.text))
+
+    async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle a shared contact (the phone-number button)."""
+        message = update.effective_message
+        if message is None or message.contact is None or update.effective_user is None:
+            return
+        own = message.contact.user_id == update.effective_user.id
+        await self._run(update, Contact(message.contact.phone_number, own))
+
+    async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle stickers, photos, voice notes and anything else that is not text."""
+        message = update.effective_message
+        if message is not None:
+            await self._run(update, NonText(_kind(message)))
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle a tap on an inline button."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        message_id = query.message.message_id if query.message else None
+        await self._run(update, Press(query.data or ""), message_id)
+
+    async def _run(self, update: Update, event: Event, edit_message_id: int | None = None) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        client = Client(user.id, chat.id, user.first_name or "", user.username)
+        if await self.service.handle(update.update_id, client, event, edit_message_id):
+            await self.outbox.flush()
+
+
+def _kind(message: Message) -> str:
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "document",
+        "location",
+        "venue",
+        "poll",
+        "dice",
+        "animation",
+        "game",
+    ):
+        if getattr(message, kind, None):
+            return kind
+    return "other"

@@ -1,0 +1,95 @@
+"""What staff see: request notifications and alerts, as HTML with every client string escaped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.records import FINAL_STATUSES, RequestRow
+from flows.screening import Level, Questionnaire
+
+STAFF_ACTIONS = {
+    "confirm": ("confirmed", "✅ Confirm", "✅ Confirmed"),
+    "note": ("needs_note", "🩺 Needs doctor's note", "🩺 Doctor's note asked for"),
+    "decline": ("declined", "✖️ Decline", "✖️ Declined"),
+    "contacted": ("contacted", "📞 Contacted", "📞 Contacted"),
+}
+_LEVEL_LINES = {
+    "URGENT": "🚨 <b>URGENT</b> — stopped at the health check; advised to get medical help now",
+    "CLEARANCE": "🟠 <b>CLEARANCE</b> — needs medical clearance: call before confirming",
+    "CAUTION": "🟡 <b>CAUTION</b> — booking is fine; the therapist adapts",
+    "CLEAR": "🟢 <b>CLEAR</b> — nothing flagged",
+    "NONE": "📞 <b>CALL-BACK</b> — no health check: the client asked to be called instead",
+}
+_TITLES = {
+    "booking": "🆕 Appointment request",
+    "callback": "📞 Call-back request",
+    "urgent": "🚨 URGENT alert",
+}
+
+
+def request_html(
+    req: RequestRow,
+    questionnaire: Questionnaire,
+    actions: list[tuple[str, str, str]],
+    zone: ZoneInfo,
+) -> str:
+    """Render a request for the staff chat: level, flags, contact details, action history."""
+    lines = [f"<b>{_TITLES.get(req.kind, 'Request')} #{req.id}</b>", _LEVEL_LINES[req.level]]
+    labels = questionnaire.labels(req.flags)
+    if labels:
+        icons = {Level.URGENT: "🚨", Level.CLEARANCE: "🟠", Level.CAUTION: "🟡"}
+        for flag in req.flags:
+            item = questionnaire.item(flag)
+            if item is not None:
+                lines.append(f"  {icons[item.level]} <b>{escape(item.label)}</b>")
+    lines.append("")
+    if req.name:
+        lines.append(f"Name: {escape(req.name)}")
+    if req.phone:
+        lines.append(f"Phone: {escape(req.phone)}")
+    lines.append(f"Telegram: {telegram_link(req.chat_id, req.first_name, req.username)}")
+    if req.kind == "booking":
+        lines.append(f"Preferred times: {escape(req.times)}")
+        lines.append(f"Focus: {escape(req.concern)}")
+    lines.append(f"Received: {_local(req.created_at, zone)}")
+    for action, staff, at in actions:
+        done = STAFF_ACTIONS[action][2] if action in STAFF_ACTIONS else escape(action)
+        lines.append(f"{done} by {escape(staff)} at {_local(at, zone)}")
+    return "\n".join(lines)
+
+
+def request_buttons(req: RequestRow) -> list[list[tuple[str, str]]]:
+    """Return the staff buttons for a request still open to action."""
+    if req.status in FINAL_STATUSES:
+        return []
+    if req.kind != "booking":
+        # Urgent alerts and call-backs need one thing from staff: a call.
+        if req.status == "contacted":
+            return []
+        return [[(STAFF_ACTIONS["contacted"][1], f"st:{req.id}:contacted")]]
+    b = {key: (label, f"st:{req.id}:{key}") for key, (_, label, _) in STAFF_ACTIONS.items()}
+    return [[b["confirm"], b["note"]], [b["decline"], b["contacted"]]]
+
+
+def handoff_html(chat_id: int, first_name: str, username: str | None, text: str) -> str:
+    """Render a client's message to staff."""
+    who = telegram_link(chat_id, first_name, username)
+    return (
+        f"💬 <b>Message from {who}</b>\n{escape(text)}\n\n<i>Reply to this message to answer.</i>"
+    )
+
+
+def telegram_link(chat_id: int, first_name: str, username: str | None) -> str:
+    """Return a link that opens the client's Telegram profile, with their @username if any."""
+    name = escape(first_name or "client")
+    link = f'<a href="tg://user?id={int(chat_id)}">{name}</a>'
+    return f"{link} (@{escape(username)})" if username else link
+
+
+def _local(iso: str, zone: ZoneInfo) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone(zone).strftime("%a %d %b %H:%M")
+    except ValueError:
+        return escape(iso)

@@ -1,0 +1,78 @@
+"""The database schema as numbered migrations, applied in order at start-up."""
+
+from __future__ import annotations
+
+# Each entry moves the schema from version i to i + 1 (PRAGMA user_version).
+# Never edit a migration that has shipped: add a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        chat_id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE unanswered (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        best_id TEXT,
+        score REAL NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX unanswered_chat ON unanswered (chat_id);
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        username TEXT,
+        first_name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        flags TEXT NOT NULL,
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        times TEXT NOT NULL,
+        concern TEXT NOT NULL,
+        consent_at TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE INDEX requests_chat ON requests (chat_id);
+    CREATE TABLE request_actions (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        ref INTEGER,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        sent_at TEXT,
+        gave_up_at TEXT,
+        message_id INTEGER,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (sent_at, gave_up_at, next_attempt_at);
+    CREATE TABLE handoff (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        direction TEXT NOT NULL,
+        text TEXT NOT NULL,
+        outbox_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX handoff_chat ON handoff (chat_id);
+    CREATE TABLE processed_updates (
+        update_id INTEGER PRIMARY KEY,
+        processed_at TEXT NOT NULL
+    );
+    """,
+)

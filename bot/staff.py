@@ -1,0 +1,166 @@
+"""The staff side: actions on requests, replies to clients, and staff commands."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from html import escape
+
+from bot import records
+from bot.content import Content
+from bot.notify import STAFF_ACTIONS, request_buttons, request_html
+from bot.records import FINAL_STATUSES, RequestRow
+from bot.render import staff_call, to_api_call
+from bot.storage import Storage, Transaction
+from flows.replies import Reply
+from flows.state import Conversation
+
+log = logging.getLogger(__name__)
+_CLIENT_TEXTS = {
+    "confirm": "staff_confirmed",
+    "note": "staff_needs_note",
+    "decline": "staff_declined",
+    "contacted": "staff_contacted",
+}
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who pressed or wrote, as shown in the staff chat."""
+
+    user_id: int
+    name: str
+
+
+@dataclass
+class StaffService:
+    """Apply staff actions atomically: request status, staff message edit, client message."""
+
+    content: Content
+    storage: Storage
+    staff_chat_id: int
+    staff_user_ids: frozenset[int] = frozenset()
+
+    def is_staff(self, chat_id: int | None, user_id: int | None) -> bool:
+        """Say whether a chat and user may act as staff."""
+        if chat_id != self.staff_chat_id:
+            return False
+        return not self.staff_user_ids or user_id in self.staff_user_ids
+
+    async def press(
+        self, update_id: int | None, staff: StaffMember, data: str, message_id: int | None
+    ) -> str:
+        """Handle a staff button; return the short notice shown to the staff member."""
+        _, _, rest = data.partition(":")
+        number, _, action = rest.partition(":")
+        if not number.isdigit() or action not in STAFF_ACTIONS:
+            return "That button is no longer valid."
+        async with self.storage.transaction() as tx:
+            if update_id is not None and not await tx.claim_update(update_id):
+                return "Already done."
+            req = await records.get_request(tx.db, int(number))
+            if req is None:
+                return f"Request #{number} no longer exists (the client may have withdrawn it)."
+            if req.status in FINAL_STATUSES:
+                await self._show(tx, req, message_id)
+                return f"Request #{req.id} is already {req.status}."
+            status = STAFF_ACTIONS[action][0]
+            await records.record_action(tx.db, req.id, action, status, staff.name)
+            req = replace(req, status=status)
+            await self._show(tx, req, message_id)
+            await self._tell_client(tx, req, action)
+        log.info("event=staff_action request=%s action=%s", req.id, action)
+        return f"{STAFF_ACTIONS[action][2]} — request #{req.id}."
+
+    async def reply(
+        self, update_id: int | None, reply_to: int, text: str, staff: StaffMember
+    ) -> bool:
+        """Deliver a staff reply to the client a staff-chat message was about."""
+        async with self.storage.transaction() as tx:
+            if update_id is not None and not await tx.claim_update(update_id):
+                return False
+            chat_id = await records.client_of_staff_message(tx.db, self.staff_chat_id, reply_to)
+            if chat_id is None:
+                return False
+            await records.add_handoff(tx.db, chat_id, "out", text)
+            body = self.content.messages.text("handoff_reply", text=text)
+            method, payload = to_api_call(Reply(body), chat_id)
+            await tx.enqueue(chat_id, method, payload, "handoff_reply")
+            note = f"✓ Sent to the client by {escape(staff.name)}."
+            method, payload = staff_call(self.staff_chat_id, note)
+            payload["reply_parameters"] = {
+                "message_id": reply_to,
+                "allow_sending_without_reply": True,
+            }
+            await tx.enqueue(self.staff_chat_id, method, payload, "staff")
+        log.info("event=staff_reply_delivered")
+        return True
+
+    async def command(self, update_id: int | None, name: str, args: list[str]) -> None:
+        """Answer /requests, /request N or /unanswered in the staff chat."""
+        buttons: list[list[tuple[str, str]]] = []
+        async with self.storage.transaction() as tx:
+            if update_id is not None and not await tx.claim_update(update_id):
+                return
+            if name == "request" and args and args[0].lstrip("#").isdigit():
+                req = await records.get_request(tx.db, int(args[0].lstrip("#")))
+                if req is None:
+                    html = f"There is no request #{escape(args[0].lstrip('#'))}."
+                else:
+                    html = await self._html(tx, req)
+                    buttons = request_buttons(req)
+            elif name == "request":
+                html = "Usage: /request N — for example /request 12"
+            elif name == "unanswered":
+                html = await self._unanswered(tx)
+            else:
+                html = await self._open(tx)
+            method, payload = staff_call(self.staff_chat_id, html, buttons)
+            purpose = "request" if buttons else "staff"
+            ref = int(args[0].lstrip("#")) if buttons else None
+            await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
+
+    async def _open(self, tx: Transaction) -> str:
+        rows = await records.open_requests(tx.db)
+        if not rows:
+            return "No open requests. 🎉"
+        lines = ["<b>Open requests</b> (use /request N for details)"]
+        for r in rows:
+            who = escape(r.name or r.first_name or "client")
+            lines.append(f"#{r.id} {r.level} — {who} — {r.status.replace('_', ' ')}")
+        return "\n".join(lines)
+
+    async def _unanswered(self, tx: Transaction) -> str:
+        async with tx.db.execute(
+            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id) FROM unanswered "
+            "GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT 15"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        if not rows:
+            return "No unanswered questions logged yet."
+        lines = ["<b>Most frequent unanswered questions</b> (count · best guess)"]
+        for text, count, guess in rows:
+            lines.append(f"{count} × “{escape(str(text)[:120])}” · {escape(guess or '—')}")
+        return "\n".join(lines)
+
+    async def _html(self, tx: Transaction, req: RequestRow) -> str:
+        actions = await records.actions_of(tx.db, req.id)
+        return request_html(req, self.content.questionnaire, actions, self.content.clinic.time_zone)
+
+    async def _show(self, tx: Transaction, req: RequestRow, message_id: int | None) -> None:
+        if message_id is None:
+            return
+        _, payload = staff_call(self.staff_chat_id, await self._html(tx, req), request_buttons(req))
+        payload["message_id"] = message_id
+        await tx.enqueue(self.staff_chat_id, "editMessageText", payload, "staff_edit", req.id)
+
+    async def _tell_client(self, tx: Transaction, req: RequestRow, action: str) -> None:
+        if req.kind == "urgent":
+            # The client was stopped at the health check: once staff have spoken to them,
+            # they may book again. They get no automatic message about it.
+            state = Conversation.from_json(await tx.load_state(req.chat_id))
+            await tx.save_state(req.chat_id, replace(state, hold=False).to_json())
+            return
+        text = self.content.messages.text(_CLIENT_TEXTS[action], request_no=str(req.id))
+        method, payload = to_api_call(Reply(text), req.chat_id)
+        await tx.enqueue(req.chat_id, method, payload, "staff_action", req.id)

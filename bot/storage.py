@@ -1,0 +1,209 @@
+"""SQLite storage (aiosqlite): conversation state, requests, outbox, unanswered log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.schema import MIGRATIONS
+
+
+class StorageError(Exception):
+    """The database cannot be opened or is from a newer version of the bot."""
+
+
+def now_iso() -> str:
+    """Return the current UTC time as ISO text (what the database stores)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message waiting to be delivered to Telegram."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    purpose: str
+    ref: int | None
+    attempts: int
+
+
+class Transaction:
+    """Writes that happen together or not at all."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def claim_update(self, update_id: int) -> bool:
+        """Record an update as handled; False if it was handled before (a redelivery)."""
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+            (update_id, now_iso()),
+        )
+        return cursor.rowcount == 1
+
+    async def load_state(self, chat_id: int) -> str | None:
+        """Return the stored conversation state of a chat."""
+        async with self.db.execute(
+            "SELECT state FROM conversations WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def save_state(self, chat_id: int, state: str) -> None:
+        """Store a chat's conversation state."""
+        await self.db.execute(
+            "INSERT INTO conversations (chat_id, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (chat_id, state, now_iso()),
+        )
+
+    async def log_unanswered(
+        self, chat_id: int, text: str, best_id: str | None, score: float
+    ) -> None:
+        """Keep a message the bot could not answer confidently, for staff to review."""
+        await self.db.execute(
+            "INSERT INTO unanswered (chat_id, text, best_id, score, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (chat_id, text, best_id, score, now_iso()),
+        )
+
+    async def enqueue(
+        self,
+        chat_id: int,
+        method: str,
+        payload: dict[str, Any],
+        purpose: str,
+        ref: int | None = None,
+    ) -> int:
+        """Queue a Bot API call for delivery; return its outbox id."""
+        now = now_iso()
+        cursor = await self.db.execute(
+            "INSERT INTO outbox (chat_id, method, payload, purpose, ref, created_at, "
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, method, json.dumps(payload, ensure_ascii=False), purpose, ref, now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+class Storage:
+    """The bot's database: one connection, transactions serialised."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        """Open (creating if needed) the database and bring its schema up to date."""
+        try:
+            db = await aiosqlite.connect(str(path), isolation_level=None)
+        except Exception as exc:  # sqlite3 raises several kinds for a bad path
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        storage = cls(db)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA busy_timeout=5000")
+            await storage._migrate(path)
+        except Exception:
+            await db.close()
+            raise
+        return storage
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run writes atomically; roll back if the block raises."""
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self.db)
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Give the connection for reads, serialised with the writes."""
+        async with self._lock:
+            yield self.db
+
+    async def fetch_all(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        """Run a read query and return its rows."""
+        async with self._lock, self.db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Run one write statement on its own; return the number of rows changed."""
+        async with self._lock, self.db.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def top_unanswered(self, limit: int = 10) -> list[tuple[str, int, str | None]]:
+        """Return the most frequent unanswered messages: text, count, best guess."""
+        rows = await self.fetch_all(
+            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id) FROM unanswered "
+            "GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT ?",
+            (limit,),
+        )
+        return [(str(r[0]), int(r[1]), r[2]) for r in rows]
+
+    async def pending_outbox(self, limit: int = 50) -> list[OutboxItem]:
+        """Return undelivered outbox items that are due, oldest first."""
+        rows = await self.fetch_all(
+            "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox "
+            "WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY id LIMIT ?",
+            (now_iso(), limit),
+        )
+        return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    async def mark_sent(self, outbox_id: int, message_id: int | None) -> None:
+        """Record that Telegram accepted an outbox item."""
+        await self.execute(
+            "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
+            (now_iso(), message_id, outbox_id),
+        )
+
+    async def mark_failed(self, outbox_id: int, error: str, retry_at: datetime) -> None:
+        """Record a failed delivery and when to try again."""
+        await self.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ?",
+            (error[:200], retry_at.isoformat(timespec="seconds"), outbox_id),
+        )
+
+    async def give_up(self, outbox_id: int, error: str) -> None:
+        """Stop retrying an outbox item that Telegram refuses for good."""
+        await self.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ? "
+            "WHERE id = ?",
+            (error[:200], now_iso(), outbox_id),
+        )
+
+    async def _migrate(self, path: Path | str) -> None:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"database {path} has schema version {version}, newer than this bot "
+                f"({len(MIGRATIONS)}); upgrade the bot"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

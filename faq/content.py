@@ -1,0 +1,156 @@
+"""Read YAML content files and report problems by file, entry and field."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ContentError(Exception):
+    """A content file is unreadable or invalid; the message names file, entry and field."""
+
+    def __init__(self, path: Path | str, message: str, entry: str = "", field: str = "") -> None:
+        where = [str(path)]
+        if entry:
+            where.append(f"entry '{entry}'")
+        if field:
+            where.append(f"field '{field}'")
+        super().__init__(f"{': '.join(where)}: {message}")
+        self.path = str(path)
+        self.entry = entry
+        self.field = field
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Parse a YAML file, turning I/O and syntax problems into a ContentError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(path, f"cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ContentError(path, f"invalid YAML{line}: {problem}") from None
+
+
+class Fields:
+    """Typed access to one mapping entry of a content file, with precise errors."""
+
+    def __init__(self, path: Path | str, entry: str, data: object) -> None:
+        self.path = path
+        self.entry = entry
+        if not isinstance(data, Mapping):
+            raise ContentError(path, f"expected a mapping, got {_kind(data)}", entry)
+        self.data: Mapping[str, Any] = data
+
+    def error(self, field: str, message: str) -> ContentError:
+        """Build an error about one field of this entry."""
+        return ContentError(self.path, message, self.entry, field)
+
+    def text(self, field: str, default: str | None = None) -> str:
+        """Return a non-empty string field (numbers are accepted and turned into text)."""
+        value = self.data.get(field)
+        if value is None:
+            if default is not None:
+                return default
+            raise self.error(field, "is missing")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.error(field, f"must be text, got {_kind(value)}")
+        text = str(value).strip()
+        if not text and default is None:
+            raise self.error(field, "is empty")
+        return text
+
+    def texts(self, field: str, *, required: bool = False) -> tuple[str, ...]:
+        """Return a list-of-strings field as a tuple."""
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                raise self.error(field, "is missing")
+            return ()
+        if not isinstance(value, list):
+            raise self.error(field, f"must be a list of text, got {_kind(value)}")
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                raise self.error(f"{field}[{i}]", f"must be text, got {_kind(item)}")
+            if str(item).strip():
+                out.append(str(item).strip())
+        if required and not out:
+            raise self.error(field, "must list at least one item")
+        return tuple(out)
+
+    def mapping(self, field: str, *, required: bool = True) -> Mapping[str, Any]:
+        """Return a mapping field."""
+        value = self.data.get(field)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.error(field, f"must be a mapping, got {_kind(value)}")
+        return value
+
+    def number(self, field: str, default: float | None = None) -> float:
+        """Return a numeric field."""
+        value = self.data.get(field)
+        if value is None and default is not None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(field, f"must be a number, got {_kind(value)}")
+        return float(value)
+
+    def unknown(self, allowed: set[str]) -> None:
+        """Reject fields that are not in `allowed` (catches typos in field names)."""
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(str(key), "is not a known field")
+
+
+def placeholders_in(template: str) -> list[str]:
+    """List the `{name}` placeholders used in a template."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as exc:
+        raise ValueError(f"bad braces ({exc})") from None
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Substitute `{name}` placeholders (dots allowed in names) from `values`."""
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if name:
+            out.append(values[name])
+    return "".join(out)
+
+
+def check_template(fields: Fields, field: str, template: str, known: Mapping[str, str]) -> None:
+    """Raise a ContentError if `template` has bad braces or an unknown placeholder."""
+    try:
+        names = placeholders_in(template)
+    except ValueError as exc:
+        raise fields.error(field, str(exc)) from None
+    for name in names:
+        if name not in known:
+            raise fields.error(field, f"unknown placeholder {{{name}}}")
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        "str": "text",
+        "int": "a number",
+        "float": "a number",
+        "bool": "true/false",
+        "list": "a list",
+        "dict": "a mapping",
+    }.get(type(value).__name__, type(value).__name__)

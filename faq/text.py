@@ -1,0 +1,133 @@
+"""Turn chat messages into matching terms: spelling, short forms, typos, stems, synonyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
+
+# Words that carry no meaning for matching (compared after stemming).
+_STOPWORDS = frozenset(
+    """a an the is are am be been being was were do does did doing done i me my mine you
+    your yours we us our it its this that these those to of in on at for with and or but so
+    if then than can could would will shall may might must have has had there here just
+    really very please pls any some also too about which get got like know want wanted need
+    needed tell let ok okay hi hello hey thanks thank um uh oh well actually quick question
+    wondering wonder anyone somebody im s t d ll ve re m lot bit by from as up out into be
+    they them their he she his her him one""".split()
+)
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), ""),
+)
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_SEGMENT = re.compile(r"[.!?;\n]+")
+_MAX_PHRASE = 4
+
+
+def load_common_words(path: Path = COMMON_WORDS_FILE) -> frozenset[str]:
+    """Read the list of everyday English words that are never 'corrected' as typos."""
+    words = path.read_text(encoding="utf-8").split()
+    return frozenset(w.lower() for w in words if not w.startswith("#"))
+
+
+def fold(text: str) -> str:
+    """Lower-case, unify apostrophes, drop accents and expand contractions."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def segments(text: str) -> list[str]:
+    """Split a message into sentences (non-empty)."""
+    return [part for part in _SEGMENT.split(text) if part.strip()]
+
+
+class Normaliser:
+    """Map text to terms; words outside the vocabulary are corrected to a close known word."""
+
+    def __init__(
+        self,
+        aliases: Mapping[str, str],
+        synonyms: Sequence[Sequence[str]],
+        vocabulary: Iterable[str] = (),
+        common_words: frozenset[str] = frozenset(),
+    ) -> None:
+        self._aliases = {k: tuple(_WORD.findall(fold(v))) for k, v in aliases.items()}
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._common = common_words
+        counts = Counter(vocabulary)
+        # Most frequent first so that ties between corrections go to the commoner word.
+        self._vocab = [w for w, _ in counts.most_common()]
+        self._known = frozenset(self._vocab) | common_words | _STOPWORDS | set(self._aliases)
+        self._phrases = self._phrase_table(synonyms)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def words(self, text: str, *, correct: bool = True) -> list[str]:
+        """Return the message's words with short forms expanded and typos corrected."""
+        out: list[str] = []
+        for word in _WORD.findall(fold(text)):
+            if correct:
+                word = self._correct(word)
+            out.extend(self._aliases.get(word, (word,)))
+        return out
+
+    def terms(self, text: str, *, correct: bool = True) -> list[str]:
+        """Return the distinct meaningful terms: stems, with synonym groups merged."""
+        words = self.words(text, correct=correct)
+        stems = [self._stemmer.stemWord(w) for w in words]
+        terms: list[str] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(_MAX_PHRASE, len(stems) - i), 0, -1):
+                concept = self._phrases.get(tuple(stems[i : i + size]))
+                if concept is not None:
+                    terms.append(concept)
+                    i += size
+                    break
+            else:
+                if words[i] not in _STOPWORDS:
+                    terms.append(stems[i])
+                i += 1
+        return list(dict.fromkeys(terms))
+
+    def is_common(self, term: str) -> bool:
+        """Say whether a term is an everyday word (weak evidence either way)."""
+        return term in self._common or term in _STOPWORDS
+
+    def _phrase_table(self, synonyms: Sequence[Sequence[str]]) -> dict[tuple[str, ...], str]:
+        table: dict[tuple[str, ...], str] = {}
+        for group in synonyms:
+            concept = "#" + group[0]
+            for phrase in group:
+                words = self.words(phrase, correct=False)
+                key = tuple(self._stemmer.stemWord(w) for w in words)
+                if key:
+                    table.setdefault(key, concept)
+        return table
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._known or len(word) < 4 or not word.isalpha() or not self._vocab:
+            return word
+        limit = 1 if len(word) < 8 else 2
+        found = process.extractOne(word, self._vocab, scorer=OSA.distance, score_cutoff=limit)
+        return found[0] if found else word

@@ -1,0 +1,221 @@
+"""The details part of a request: name, phone, preferred times, focus areas, summary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from flows.events import Client, Contact, Event, Step, SubmitRequest, Text
+from flows.messages import REQUEST_NO, Messages
+from flows.replies import Button, Key, KeyboardKind, Reply, rows
+from flows.screening import Level, Questionnaire
+from flows.state import Conversation, RequestKind, Stage
+
+MAX_NAME = 60
+MAX_NOTE = 300
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+_PHONE = re.compile(r"^\+?\d{7,15}$")
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
+_CHANGES = {"name": Stage.NAME, "phone": Stage.PHONE, "times": Stage.TIMES, "areas": Stage.AREAS}
+
+
+def action(state: Conversation, verb: str, arg: str = "") -> str:
+    """Return the callback data of a booking button (tied to this flow, at most 64 bytes)."""
+    return f"bk:{state.flow}:{verb}" + (f":{arg}" if arg else "")
+
+
+def clean_phone(text: str) -> str | None:
+    """Return the phone number without spaces and dashes, or None if it is not one."""
+    compact = _PHONE_NOISE.sub("", text.strip())
+    return compact if _PHONE.match(compact) else None
+
+
+def clean_name(text: str) -> str | None:
+    """Return a tidy name, or None if the text does not look like a name."""
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_NAME or len(name.split()) > 6 or not _NAME.match(name):
+        return None
+    return name
+
+
+@dataclass(frozen=True)
+class Details:
+    """Asks for and checks the client's details, then sends the request."""
+
+    questionnaire: Questionnaire
+    messages: Messages
+
+    def ask(self, state: Conversation, client: Client) -> Reply:
+        """Return the question for the current stage."""
+        m = self.messages
+        if state.stage is Stage.NAME:
+            key = "name_ask_callback" if state.kind is RequestKind.CALLBACK else "name_ask"
+            buttons: tuple[tuple[Button, ...], ...] = ()
+            if clean_name(client.first_name):
+                label = m.button("use_name", first_name=client.first_name)
+                buttons = ((Button(label, action(state, "nm")),),)
+            return Reply(m.text(key, first_name=client.first_name), buttons)
+        if state.stage is Stage.PHONE:
+            keys = ((Key(m.button("share_phone"), KeyboardKind.CONTACT),),)
+            return Reply(m.text("phone_ask"), keys=keys)
+        if state.stage is Stage.TIMES:
+            return Reply(m.text("times_ask"), self._choices(state, "times", "tm", state.times))
+        if state.stage is Stage.AREAS:
+            return Reply(m.text("areas_ask"), self._choices(state, "areas", "ar", state.areas))
+        return self._summary(state)
+
+    def handle(self, state: Conversation, client: Client, event: Event) -> Step:
+        """Take a typed answer or a shared contact."""
+        if isinstance(event, Contact):
+            if state.stage is not Stage.PHONE:
+                return Step(state, (self.ask(state, client),))
+            if not event.own:
+                return Step(state, (Reply(self.messages.text("phone_not_own")),))
+            return self._phone(state, client, clean_phone(event.phone) or event.phone)
+        text = event.text if isinstance(event, Text) else ""
+        if state.stage is Stage.NAME:
+            name = clean_name(text)
+            if name is None:
+                return Step(
+                    state, (Reply(self.messages.text("name_invalid")), self.ask(state, client))
+                )
+            return self._next(replace(state, name=name), client)
+        if state.stage is Stage.PHONE:
+            phone = clean_phone(text)
+            if phone is None:
+                return Step(state, (Reply(self.messages.text("phone_invalid")),))
+            return self._phone(state, client, phone)
+        if state.stage is Stage.TIMES and text.strip():
+            return self._next(replace(state, times_note=text.strip()[:MAX_NOTE]), client)
+        if state.stage is Stage.AREAS and text.strip():
+            return self._next(replace(state, note=text.strip()[:MAX_NOTE]), client)
+        return Step(state, (self.ask(state, client),))
+
+    def press(self, state: Conversation, client: Client, verb: str, arg: str) -> Step:
+        """Take a button press in the details part."""
+        stage = state.stage
+        if stage is Stage.NAME and verb == "nm" and (name := clean_name(client.first_name)):
+            return self._next(replace(state, name=name), client)
+        if stage is Stage.TIMES and verb == "tm" and arg in self.messages.choices["times"]:
+            new = replace(state, times=_toggle(state.times, arg, self.messages.choices["times"]))
+            return Step(new, (replace(self.ask(new, client), edit=True),))
+        if stage is Stage.TIMES and verb == "tmd":
+            if not state.times and not state.times_note:
+                return Step(state, (Reply(self.messages.text("times_empty")),))
+            return self._next(state, client)
+        if stage is Stage.AREAS and verb == "ar" and arg in self.messages.choices["areas"]:
+            new = replace(state, areas=_toggle(state.areas, arg, self.messages.choices["areas"]))
+            return Step(new, (replace(self.ask(new, client), edit=True),))
+        if stage is Stage.AREAS and verb == "ard":
+            return self._next(state, client)
+        if stage is Stage.CONFIRM:
+            return self._confirm(state, client, verb, arg)
+        return Step(state, (Reply(self.messages.text("stale_button")), self.ask(state, client)))
+
+    def _confirm(self, state: Conversation, client: Client, verb: str, arg: str) -> Step:
+        m = self.messages
+        if verb == "send":
+            return self._submit(state, replace(self._summary(state), buttons=(), edit=True))
+        if verb == "cancel":
+            done = replace(self._summary(state), buttons=(), edit=True)
+            return Step(state.reset(), (done, Reply(m.text("cancelled"))))
+        if verb == "chg" and arg in _CHANGES:
+            new = replace(state, stage=_CHANGES[arg], editing=True)
+            return Step(new, (self.ask(new, client),))
+        if verb == "chg":
+            options = [Button(m.button(f"change_{k}"), action(state, "chg", k)) for k in _CHANGES]
+            back = Button(m.button("back"), action(state, "back"))
+            return Step(
+                state, (Reply(m.text("change_ask"), (*rows(options, 2), (back,)), edit=True),)
+            )
+        if verb == "back":
+            return Step(state, (replace(self._summary(state), edit=True),))
+        return Step(state, (Reply(m.text("stale_button")), self._summary(state)))
+
+    def _phone(self, state: Conversation, client: Client, phone: str) -> Step:
+        new = replace(state, phone=phone)
+        ok = Reply(self.messages.text("phone_ok"), remove_keys=True)
+        if state.kind is RequestKind.CALLBACK:
+            return self._submit(new, ok)
+        step = self._next(new, client)
+        return Step(step.state, (ok, *step.replies), step.effects)
+
+    def _next(self, state: Conversation, client: Client) -> Step:
+        order = (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS, Stage.CONFIRM)
+        stage = Stage.CONFIRM if state.editing else order[order.index(state.stage) + 1]
+        new = replace(state, stage=stage, editing=False)
+        return Step(new, (self.ask(new, client),))
+
+    def _submit(self, state: Conversation, first: Reply) -> Step:
+        callback = state.kind is RequestKind.CALLBACK
+        level = None if callback else self.questionnaire.outcome(state.flags)
+        request = SubmitRequest(
+            kind=state.kind.value,
+            level=level,
+            flags=state.flags,
+            name=state.name,
+            phone=state.phone,
+            times=self._times(state),
+            concern=self._areas(state),
+            consent_at=state.consent_at,
+        )
+        key = "sent_callback" if callback else "sent"
+        if level is not None and level >= Level.CLEARANCE:
+            key = "sent_clearance"
+        text = self.messages.text(key, name=state.name, phone=state.phone, request_no=REQUEST_NO)
+        notes = [
+            self.questionnaire.messages[item.note]
+            for f in state.flags
+            if (item := self.questionnaire.item(f)) is not None and item.note
+        ]
+        text = "\n\n".join([text, *notes])
+        return Step(state.reset(), (first, Reply(text)), (request,))
+
+    def _summary(self, state: Conversation) -> Reply:
+        m = self.messages
+        level = self.questionnaire.outcome(state.flags)
+        outcome = {
+            Level.CLEAR: "outcome_clear",
+            Level.CAUTION: "outcome_caution",
+        }.get(level, "outcome_clearance")
+        text = m.text(
+            "summary",
+            name=state.name,
+            phone=state.phone,
+            times=self._times(state),
+            areas=self._areas(state),
+            outcome=m.text(outcome),
+        )
+        buttons = (
+            (Button(m.button("send"), action(state, "send")),),
+            (
+                Button(m.button("change"), action(state, "chg")),
+                Button(m.button("cancel"), action(state, "cancel")),
+            ),
+        )
+        return Reply(text, buttons)
+
+    def _choices(
+        self, state: Conversation, kind: str, verb: str, chosen: tuple[str, ...]
+    ) -> tuple[tuple[Button, ...], ...]:
+        options = self.messages.choices[kind]
+        buttons = [
+            Button(("✅ " if key in chosen else "") + label, action(state, verb, key))
+            for key, label in options.items()
+        ]
+        last = "skip" if kind == "areas" and not chosen else "done"
+        return (*rows(buttons, 2), (Button(self.messages.button(last), action(state, verb + "d")),))
+
+    def _times(self, state: Conversation) -> str:
+        labels = [self.messages.choices["times"][t] for t in state.times]
+        return "; ".join([*labels, *([state.times_note] if state.times_note else [])]) or "—"
+
+    def _areas(self, state: Conversation) -> str:
+        labels = [self.messages.choices["areas"][a] for a in state.areas]
+        return "; ".join([*labels, *([state.note] if state.note else [])]) or "—"
+
+
+def _toggle(chosen: tuple[str, ...], key: str, order: Mapping[str, str]) -> tuple[str, ...]:
+    new = set(chosen) ^ {key}
+    return tuple(k for k in order if k in new)

@@ -1,0 +1,151 @@
+"""The whole client conversation: commands, menu, FAQ, booking and handoff; pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from faq.kb import Entry, FollowUp
+from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
+from flows.booking import Booking
+from flows.events import (
+    Client,
+    Command,
+    Contact,
+    Event,
+    ForwardToStaff,
+    LogUnanswered,
+    NonText,
+    Press,
+    Step,
+    Text,
+)
+from flows.messages import Messages
+from flows.replies import Button, Reply, rows
+from flows.screening import Questionnaire
+from flows.state import Conversation, Stage
+
+MAX_MATCH_CHARS = 1000
+MAX_HANDOFF_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class FrontDesk:
+    """Route each client event and say what to reply and what else to do."""
+
+    matcher: Matcher
+    messages: Messages
+    questionnaire: Questionnaire
+
+    @property
+    def booking(self) -> Booking:
+        """Return the booking flow."""
+        return Booking(self.questionnaire, self.messages)
+
+    def handle(self, state: Conversation, client: Client, event: Event, now: datetime) -> Step:
+        """Handle one event from a client."""
+        in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        match event:
+            case Command(name="start"):
+                text = self.messages.text("start", first_name=client.first_name or "there")
+                return Step(state.reset(), (self.menu(text),))
+            case Command(name="help"):
+                return Step(state, (self.menu(self.messages.text("help")),))
+            case Command(name="topics"):
+                return Step(state, (self.topics(),))
+            case Command(name="book"):
+                return self.booking.start(state, restarted=in_flow)
+            case Command(name="staff"):
+                return self._handoff(state)
+            case Command(name="cancel") if in_flow:
+                return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
+            case Command():
+                return Step(state, (self.menu(self.messages.text("help")),))
+            case Press(action=action) if action.startswith("bk:"):
+                if self.booking.is_stale(state, action):
+                    return self._stale(state, client)
+                return self.booking.handle(state, client, event, now)
+            case Press(action=action):
+                return self._press(state, client, action)
+            case _ if in_flow:
+                return self.booking.handle(state, client, event, now)
+            case Text(text=text) if state.stage is Stage.HANDOFF and text.strip():
+                forward = ForwardToStaff(text.strip()[:MAX_HANDOFF_CHARS])
+                reply = Reply(self.messages.text("handoff_sent"))
+                return Step(state.reset(), (reply,), (forward,))
+            case Text(text=text):
+                return self._text(state.reset(), text)
+            case Contact() | NonText():
+                return Step(state, (self.menu(self.messages.text("non_text")),))
+        raise AssertionError(f"unhandled event {event!r}")
+
+    def topics(self) -> Reply:
+        """List every FAQ topic as a button."""
+        buttons = [Button(e.title, f"faq:{e.id}") for e in self.matcher.kb.entries]
+        return Reply(self.messages.text("topics"), rows(buttons, 2))
+
+    def answer(self, entry: Entry) -> Reply:
+        """Reply with an FAQ answer and its follow-up button, if any."""
+        follow = {
+            FollowUp.BOOK: Button(self.messages.button("book"), "book"),
+            FollowUp.TALK_TO_STAFF: Button(self.messages.button("staff"), "staff"),
+            FollowUp.TOPICS: Button(self.messages.button("topics"), "topics"),
+        }
+        buttons = ((follow[entry.follow_up],),) if entry.follow_up else ()
+        return Reply(entry.answer, buttons)
+
+    def menu(self, text: str) -> Reply:
+        """Return a message with the main menu buttons."""
+        m = self.messages
+        return Reply(text, rows([Button(m.button(k), k) for k in ("ask", "book", "staff")]))
+
+    def _press(self, state: Conversation, client: Client, action: str) -> Step:
+        verb, _, arg = action.partition(":")
+        in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        if verb == "faq" and (entry := self.matcher.kb.get(arg)) is not None:
+            return Step(state, (self.answer(entry),))
+        if verb == "topics":
+            return Step(state, (self.topics(),))
+        if verb == "ask":
+            return Step(state.reset(), (Reply(self.messages.text("ask")),))
+        if verb == "book":
+            return self.booking.start(state, restarted=in_flow)
+        if verb == "staff":
+            return self._handoff(state)
+        return self._stale(state, client)
+
+    def _stale(self, state: Conversation, client: Client) -> Step:
+        stale = self.messages.text("stale_button")
+        if state.stage in (Stage.IDLE, Stage.HANDOFF):
+            return Step(state, (self.menu(stale),))
+        return Step(state, (Reply(stale), self.booking.current(state, client)))
+
+    def _handoff(self, state: Conversation) -> Step:
+        new = replace(state.reset(), stage=Stage.HANDOFF)
+        return Step(new, (Reply(self.messages.text("handoff_ask")),))
+
+    def _text(self, state: Conversation, text: str) -> Step:
+        decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
+        match decision:
+            case Answer(entry=entry):
+                return Step(state, (self.answer(entry),))
+            case SmallTalkReply(smalltalk=small):
+                reply = self.menu(small.reply) if small.id == "greeting" else Reply(small.reply)
+                return Step(state, (reply,))
+            case Suggestions(entries=entries, candidates=candidates):
+                buttons = [Button(e.title, f"faq:{e.id}") for e in entries]
+                buttons.append(Button(self.messages.button("staff"), "staff"))
+                reply = Reply(self.messages.text("suggestions"), rows(buttons))
+                top = candidates[0]
+                return Step(state, (reply,), (LogUnanswered(text, top.entry.id, top.score),))
+            case NoMatch(candidates=candidates):
+                options = [
+                    Button(self.messages.button("topics"), "topics"),
+                    Button(self.messages.button("staff"), "staff"),
+                ]
+                reply = Reply(self.messages.text("no_match"), rows(options))
+                first = candidates[0] if candidates else None
+                guess = first.entry.id if first and first.score > 0 else None
+                score = first.score if first else 0.0
+                return Step(state, (reply,), (LogUnanswered(text, guess, score),))
+        raise AssertionError(f"unhandled decision {decision!r}")

@@ -1,0 +1,129 @@
+"""Load the client-facing texts (flows/messages.yaml) and fill them in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.content import Fields, check_template, fill, read_yaml
+
+DEFAULT_MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
+
+# Each text the bot needs, with the extra placeholders it may use besides the clinic's.
+TEXTS: dict[str, frozenset[str]] = {
+    name: frozenset(extra.split())
+    for name, extra in {
+        "start": "first_name",
+        "help": "",
+        "topics": "",
+        "ask": "",
+        "suggestions": "",
+        "no_match": "",
+        "non_text": "",
+        "stale_button": "",
+        "error": "",
+        "slow_down": "",
+        "consent": "",
+        "checklist_hint": "",
+        "checklist_noted": "",
+        "use_buttons": "",
+        "restarted": "",
+        "hold": "",
+        "name_ask": "first_name",
+        "name_ask_callback": "first_name",
+        "name_invalid": "",
+        "phone_ask": "",
+        "phone_invalid": "",
+        "phone_not_own": "",
+        "phone_ok": "",
+        "times_ask": "",
+        "times_empty": "",
+        "areas_ask": "",
+        "summary": "name phone times areas outcome",
+        "outcome_clear": "",
+        "outcome_caution": "",
+        "outcome_clearance": "",
+        "change_ask": "",
+        "cancelled": "",
+        "sent": "name phone request_no",
+        "sent_clearance": "name phone request_no",
+        "sent_callback": "name phone request_no",
+        "handoff_ask": "",
+        "handoff_sent": "",
+        "handoff_reply": "text",
+        "staff_confirmed": "request_no",
+        "staff_needs_note": "request_no",
+        "staff_declined": "request_no",
+        "staff_contacted": "request_no",
+    }.items()
+}
+BUTTONS: dict[str, frozenset[str]] = {
+    name: frozenset({"first_name"} if name == "use_name" else ())
+    for name in (
+        "ask book staff topics agree call_me none done share_phone use_name skip send change "
+        "cancel change_name change_phone change_times change_areas back"
+    ).split()
+}
+CHOICES = ("times", "areas")
+# Filled in by the bot once a request is stored (its number is not known before).
+REQUEST_NO = "{request_no}"
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Validated texts and button labels, with the clinic's details filled in."""
+
+    texts: Mapping[str, str]
+    buttons: Mapping[str, str]
+    choices: Mapping[str, Mapping[str, str]]
+
+    def text(self, key: str, /, **values: str) -> str:
+        """Return a text with its runtime placeholders filled."""
+        return fill(self.texts[key], values).strip()
+
+    def button(self, key: str, /, **values: str) -> str:
+        """Return a button label."""
+        return fill(self.buttons[key], values)
+
+
+def load_messages(
+    path: Path | str = DEFAULT_MESSAGES_FILE, clinic: Mapping[str, str] | None = None
+) -> Messages:
+    """Read and validate the messages file; clinic placeholders are filled now."""
+    clinic = clinic or {}
+    top = Fields(path, "file", read_yaml(path))
+    top.unknown({"texts", "buttons", "choices"})
+    texts = _templates(path, "texts", top.mapping("texts"), TEXTS, clinic)
+    buttons = _templates(path, "buttons", top.mapping("buttons"), BUTTONS, clinic)
+    for name, label in buttons.items():
+        if len(label) > 40:
+            raise Fields(path, "buttons", {}).error(name, "must be at most 40 characters")
+    choices_in = Fields(path, "choices", top.mapping("choices"))
+    choices_in.unknown(set(CHOICES))
+    choices = {}
+    for name in CHOICES:
+        options = Fields(path, f"choices {name}", choices_in.mapping(name))
+        if not options.data:
+            raise choices_in.error(name, "must list at least one option")
+        choices[name] = {str(key): options.text(str(key)) for key in options.data}
+    return Messages(texts, buttons, choices)
+
+
+def _templates(
+    path: Path | str,
+    section: str,
+    raw: Mapping[str, object],
+    spec: Mapping[str, frozenset[str]],
+    clinic: Mapping[str, str],
+) -> dict[str, str]:
+    fields = Fields(path, section, raw)
+    fields.unknown(set(spec))
+    escaped = {k: v.replace("{", "{{").replace("}", "}}") for k, v in clinic.items()}
+    out = {}
+    for name, extra in spec.items():
+        template = fields.text(name)
+        check_template(fields, name, template, {**clinic, **dict.fromkeys(extra, "")})
+        # Fill the clinic's details now and keep runtime placeholders for later.
+        out[name] = fill(template, {**escaped, **{key: "{" + key + "}" for key in extra}})
+    return out

@@ -1,0 +1,83 @@
+"""A client's conversation state: a small value stored as JSON between messages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from typing import Any, Self
+
+
+class Stage(StrEnum):
+    """Where the client is in the conversation."""
+
+    IDLE = "idle"
+    CONSENT = "consent"
+    CHECK = "check"
+    NAME = "name"
+    PHONE = "phone"
+    TIMES = "times"
+    AREAS = "areas"
+    CONFIRM = "confirm"
+    HANDOFF = "handoff"
+
+
+class RequestKind(StrEnum):
+    """What the client is asking staff for."""
+
+    BOOKING = "booking"
+    CALLBACK = "callback"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Everything remembered about a client's current conversation."""
+
+    stage: Stage = Stage.IDLE
+    flow: int = 0
+    kind: RequestKind = RequestKind.BOOKING
+    group: int = 0
+    selected: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    consent_at: str | None = None
+    name: str = ""
+    phone: str = ""
+    times: tuple[str, ...] = ()
+    times_note: str = ""
+    areas: tuple[str, ...] = ()
+    note: str = ""
+    editing: bool = False
+    hold: bool = False
+
+    def to_json(self) -> str:
+        """Serialise to compact JSON."""
+        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Self:
+        """Parse stored JSON; anything unreadable becomes a fresh conversation."""
+        if not raw:
+            return cls()
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                return cls()
+            values: dict[str, Any] = {}
+            for f in fields(cls):
+                if f.name not in data:
+                    continue
+                value = data[f.name]
+                value = tuple(value) if isinstance(value, list) else value
+                default = getattr(cls(), f.name)
+                expected = str if isinstance(default, StrEnum) else type(default)
+                if default is not None and not isinstance(value, expected):
+                    return cls()
+                values[f.name] = value
+            state = cls(**values)
+            return replace(state, stage=Stage(state.stage), kind=RequestKind(state.kind))
+        except (ValueError, TypeError):
+            return cls()
+
+    def reset(self) -> Conversation:
+        """Return an idle conversation that keeps only what outlives a flow."""
+        return Conversation(flow=self.flow, hold=self.hold)

@@ -1,0 +1,99 @@
+"""The matcher answers the way clients type, and says 'not sure' rather than guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from faq.content import read_yaml
+from faq.evaluate import evaluate, parse_cases
+from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
+
+CASES = Path(__file__).parent / "cases"
+
+
+@pytest.mark.parametrize("name", ["dev-set.yaml", "set-a.yaml", "set-b.yaml"])
+def test_accuracy_target_on_labelled_client_messages(content: Content, name: str) -> None:
+    path = CASES / name
+    ids = {e.id for e in content.kb.entries}
+    report = evaluate(content.matcher, parse_cases(path, read_yaml(path), ids))
+    misses = [(o.case.q, o.got, o.suggested) for o in report.outcomes if not o.correct]
+    assert report.accuracy >= 0.95, misses
+    assert report.wrong_answer_rate <= 0.03, misses
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("how much is a masage", "prices"),
+        ("wat r ur openin hours", "opening-hours"),
+        ("PARKING???", "location"),
+        ("do u take cards", "payment"),
+        ("whats ur adress", "location"),
+        ("can i cancle my apointment", "cancellation"),
+        (
+            "Hi! I've had a stiff neck for weeks from working at my laptop. Is there parking?",
+            "location",
+        ),
+        ("vouchers", "gift-cards"),
+    ],
+)
+def test_typos_short_forms_and_context_still_get_the_right_answer(
+    content: Content, message: str, expected: str
+) -> None:
+    decision = content.matcher.decide(message)
+    assert isinstance(decision, Answer), decision
+    assert decision.entry.id == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's the weather tomorrow",
+        "asdfghjkl",
+        "tell me a joke",
+        "who won the football",
+        "how much is a pizza",
+        "🙂🙂🙂",
+        "",
+    ],
+)
+def test_off_topic_messages_never_get_an_faq_answer(content: Content, message: str) -> None:
+    decision = content.matcher.decide(message)
+    assert not isinstance(decision, Answer), decision
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("hi", "greeting"),
+        ("Hello there!", "greeting"),
+        ("thanks so much", "thanks"),
+        ("thx", "thanks"),
+        ("bye", "goodbye"),
+    ],
+)
+def test_greetings_and_thanks_are_small_talk(content: Content, message: str, kind: str) -> None:
+    decision = content.matcher.decide(message)
+    assert isinstance(decision, SmallTalkReply)
+    assert decision.smalltalk.id == kind
+
+
+def test_greeting_with_a_question_answers_the_question(content: Content) -> None:
+    decision = content.matcher.decide("hi there, how much is an hour?")
+    assert isinstance(decision, Answer) and decision.entry.id == "prices"
+
+
+def test_a_vague_message_gets_suggestions_not_an_answer(content: Content) -> None:
+    decision = content.matcher.decide("massage")
+    assert isinstance(decision, Suggestions | NoMatch)
+    if isinstance(decision, Suggestions):
+        assert 1 <= len(decision.entries) <= 3
+
+
+def test_scores_are_ranked_best_first(content: Content) -> None:
+    ranked = content.matcher.rank("do you sell gift vouchers")
+    assert ranked[0].entry.id == "gift-cards"
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
