@@ -1,0 +1,265 @@
+"""The booking conversation, driven as a client would: by tapping buttons and typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.content import Content
+from flows.events import (
+    Client,
+    Command,
+    Contact,
+    Effect,
+    Event,
+    Press,
+    SubmitRequest,
+    Text,
+    UrgentAlert,
+)
+from flows.replies import Reply
+from flows.screening import Level
+from flows.state import Conversation, Stage
+
+NOW = datetime(2026, 11, 24, 18, 30, tzinfo=UTC)
+
+
+@dataclass
+class Chat:
+    """A client talking to the front desk; remembers the last buttons it was shown."""
+
+    content: Content
+    client: Client = field(default_factory=lambda: Client(7, 7, "Ann", "ann_s"))
+    state: Conversation = field(default_factory=Conversation)
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    def send(self, event: Event) -> list[Reply]:
+        step = self.content.desk.handle(self.state, self.client, event, NOW)
+        self.state = step.state
+        self.replies = list(step.replies)
+        self.effects.extend(step.effects)
+        return self.replies
+
+    def text(self, text: str) -> list[Reply]:
+        return self.send(Text(text))
+
+    def tap(self, label: str) -> list[Reply]:
+        """Tap the button whose label is exactly `label` on the latest message that has it."""
+        for reply in reversed(self.all_shown):
+            for row in reply.buttons:
+                for button in row:
+                    if button.label == label:
+                        return self.send(Press(button.action))
+        raise AssertionError(f"no button {label!r}; shown: {self.labels()}")
+
+    @property
+    def all_shown(self) -> list[Reply]:
+        return self.replies
+
+    def labels(self) -> list[str]:
+        return [b.label for r in self.replies for row in r.buttons for b in row]
+
+    def said(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    def requests(self) -> list[SubmitRequest]:
+        return [e for e in self.effects if isinstance(e, SubmitRequest)]
+
+
+@pytest.fixture
+def chat(content: Content) -> Chat:
+    return Chat(content)
+
+
+def start_check(chat: Chat) -> None:
+    chat.send(Command("book"))
+    assert "isn't a medical assessment" in chat.said()
+    chat.tap("✅ I agree")
+    assert chat.state.stage is Stage.CHECK
+
+
+def answer_checklists(chat: Chat, ticks: dict[int, list[str]]) -> None:
+    for group in range(4):
+        labels = ticks.get(group, [])
+        for label in labels:
+            chat.tap(label)
+            assert f"✅ {label}" in chat.labels()
+        chat.tap("Done ➡️" if labels else "None of these")
+
+
+def give_details(chat: Chat) -> None:
+    assert chat.state.stage is Stage.NAME
+    chat.tap("Use “Ann”")
+    assert chat.state.stage is Stage.PHONE
+    assert chat.replies[0].keys, "a share-my-number keyboard is offered"
+    chat.text("07700 900 123")
+    assert chat.state.phone == "07700900123"
+    chat.tap("Weekday evenings")
+    chat.text("Tuesday after 5pm")
+    chat.tap("Neck and shoulders")
+    chat.tap("Done ➡️")
+    assert chat.state.stage is Stage.CONFIRM
+
+
+def test_clear_path_sends_a_request_with_no_flags(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    give_details(chat)
+    summary = chat.said()
+    assert "Ann" in summary and "07700900123" in summary
+    assert "Weekday evenings; Tuesday after 5pm" in summary
+    chat.tap("✅ Send request")
+    (request,) = chat.requests()
+    assert request.level is Level.CLEAR and request.flags == ()
+    assert request.consent_at == NOW.isoformat(timespec="seconds")
+    assert request.concern == "Neck and shoulders"
+    assert "{request_no}" in chat.said(), "the bot fills in the request number"
+    assert chat.state.stage is Stage.IDLE
+
+
+def test_caution_flags_are_kept_and_the_client_is_told_the_therapist_adapts(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {3: ["Varicose veins", "Allergy to oils, nuts, scents or latex"]})
+    give_details(chat)
+    assert "adapt your session" in chat.said()
+    chat.tap("✅ Send request")
+    (request,) = chat.requests()
+    assert request.level is Level.CAUTION
+    assert set(request.flags) == {"varicose", "allergies"}
+
+
+def test_clearance_tells_the_client_staff_will_call_first(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {1: ["Blood thinners"], 3: ["Varicose veins"]})
+    give_details(chat)
+    chat.tap("✅ Send request")
+    (request,) = chat.requests()
+    assert request.level is Level.CLEARANCE
+    assert "call you on 07700900123 before anything is confirmed" in chat.said()
+
+
+def test_not_sure_counts_as_a_clearance_flag(chat: Chat) -> None:
+    start_check(chat)
+    chat.tap("None of these")
+    chat.tap("Not sure — please call me")
+    assert chat.state.flags == ("unsure",)
+    chat.tap("None of these")
+    chat.tap("None of these")
+    give_details(chat)
+    chat.tap("✅ Send request")
+    assert chat.requests()[0].level is Level.CLEARANCE
+
+
+def test_unwell_today_adds_the_rebook_note(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {2: ["Fever or infection now"]})
+    give_details(chat)
+    chat.tap("✅ Send request")
+    assert "well for at least 48 hours" in chat.said()
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("Chest pain or sudden breathlessness", "call 999 now"),
+        ("Stroke signs", "call 999 now"),
+        ("Back pain with numbness or bladder problems", "call 999 now"),
+        ("Painful swollen leg or arm", "checked by a doctor today"),
+    ],
+)
+def test_an_urgent_item_stops_at_once_and_cannot_be_undone(
+    chat: Chat, label: str, message: str
+) -> None:
+    start_check(chat)
+    old_checklist = chat.replies[-1]
+    chat.tap(label)
+    assert message in chat.said()
+    assert not any(r.buttons for r in chat.replies), "no booking is offered"
+    assert [e for e in chat.effects if isinstance(e, UrgentAlert)][0].flag
+    assert chat.state.stage is Stage.IDLE and chat.state.hold
+    # Tapping "None of these" on the same checklist does not undo it...
+    none = next(b for row in old_checklist.buttons for b in row if b.label == "None of these")
+    chat.send(Press(none.action))
+    assert chat.state.hold and chat.state.stage is Stage.IDLE
+    # ...and neither does starting again.
+    chat.send(Command("book"))
+    assert "needs to speak with you" in chat.said()
+    assert chat.state.stage is Stage.IDLE
+    assert chat.requests() == []
+
+
+def test_declining_consent_asks_only_for_a_call_back_without_health_data(chat: Chat) -> None:
+    chat.send(Command("book"))
+    chat.tap("📞 No — please call me instead")
+    assert chat.state.stage is Stage.NAME
+    chat.text("Ann Smith")
+    chat.send(Contact("+44 7700 900123", own=True))
+    (request,) = chat.requests()
+    assert request.kind == "callback"
+    assert request.level is None and request.flags == () and request.consent_at is None
+    assert request.phone == "+447700900123"
+    assert "No health information was shared" in chat.said()
+
+
+def test_free_text_during_the_check_is_not_read_as_an_answer(chat: Chat) -> None:
+    start_check(chat)
+    chat.text("I had a blood clot last year, is that ok?")
+    assert "please use the buttons" in chat.said()
+    assert chat.state.flags == () and chat.state.stage is Stage.CHECK
+    assert "Chest pain or sudden breathlessness" in chat.labels()
+
+
+def test_bad_phone_and_someone_elses_contact_are_refused_politely(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.text("Ann")
+    chat.text("call me maybe")
+    assert "doesn't look like a phone number" in chat.said()
+    chat.send(Contact("+15550100", own=False))
+    assert "your own number" in chat.said()
+    assert chat.state.stage is Stage.PHONE and chat.state.phone == ""
+
+
+def test_change_from_the_summary_goes_back_to_the_summary(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    give_details(chat)
+    chat.tap("✏️ Change")
+    chat.tap("Name")
+    chat.text("Ann-Marie O'Neill")
+    assert chat.state.stage is Stage.CONFIRM
+    assert "Ann-Marie O'Neill" in chat.said()
+
+
+def test_cancel_sends_nothing_and_discards_answers(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {1: ["Blood thinners"]})
+    give_details(chat)
+    chat.tap("✖️ Cancel")
+    assert chat.requests() == []
+    assert chat.state == Conversation(flow=chat.state.flow)
+    assert "Cancelled" in chat.said()
+
+
+def test_a_button_from_an_earlier_booking_gets_a_clear_reply(chat: Chat) -> None:
+    chat.send(Command("book"))
+    first_consent = chat.replies[-1]
+    chat.send(Command("book"))
+    agree = first_consent.buttons[0][0]
+    chat.send(Press(agree.action))
+    assert "earlier conversation" in chat.said()
+    assert chat.state.stage is Stage.CONSENT
+
+
+def test_state_survives_a_round_trip_through_json(chat: Chat) -> None:
+    start_check(chat)
+    chat.tap("None of these")
+    chat.tap("Blood thinners")
+    restored = Conversation.from_json(chat.state.to_json())
+    assert restored == chat.state
+    assert Conversation.from_json("{not json") == Conversation()
+    assert Conversation.from_json('{"stage": "nowhere"}') == Conversation()
+    assert Conversation.from_json('{"name": 5}') == Conversation()
