@@ -178,7 +178,8 @@ def test_an_urgent_item_stops_at_once_and_cannot_be_undone(
     chat.tap(label)
     assert message in chat.said()
     assert not any(r.buttons for r in chat.replies), "no booking is offered"
-    assert [e for e in chat.effects if isinstance(e, UrgentAlert)][0].flag
+    alert = next(e for e in chat.effects if isinstance(e, UrgentAlert))
+    assert chat.content.questionnaire.item(alert.flag).label == label  # type: ignore[union-attr]
     assert chat.state.stage is Stage.IDLE and chat.state.hold
     # Tapping "None of these" on the same checklist does not undo it...
     none = next(b for row in old_checklist.buttons for b in row if b.label == "None of these")
