@@ -35,11 +35,15 @@ class ConsoleBot:
         self.buttons: dict[int, tuple[list[str], int]] = {}
         self._next_id = 1
 
-    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any] | None = None) -> Any:
-        """Print a sendMessage or editMessageText call as the chat would show it."""
-        kw = api_kwargs or {}
-        if endpoint not in ("sendMessage", "editMessageText"):
-            return True
+    async def send_message(self, **kw: Any) -> Any:
+        """Print a new message."""
+        return self._show("sendMessage", kw)
+
+    async def edit_message_text(self, **kw: Any) -> Any:
+        """Print an edited message."""
+        return self._show("editMessageText", kw)
+
+    def _show(self, endpoint: str, kw: dict[str, Any]) -> Any:
         chat = int(kw.get("chat_id", 0))
         message_id = int(kw.get("message_id") or self._next_id)
         if endpoint == "sendMessage":
@@ -50,7 +54,8 @@ class ConsoleBot:
         who = "staff chat" if chat == STAFF_CHAT else "bot"
         edited = " (updated)" if endpoint == "editMessageText" else ""
         self.out(f"\n[{who}]{edited} " + text.replace("\n", "\n    "))
-        self._show_markup(chat, kw.get("reply_markup"), message_id)
+        markup = kw.get("reply_markup")
+        self._show_markup(chat, markup.to_dict() if markup is not None else None, message_id)
         return {"message_id": message_id, "chat": {"id": chat}}
 
     def _show_markup(self, chat: int, markup: Any, message_id: int) -> None:

@@ -9,21 +9,31 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from telegram import Message
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.storage import OutboxItem, Storage
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 AfterSend = Callable[[OutboxItem, int | None], Awaitable[None]]
 
 
 class ApiSender(Protocol):
-    """Anything that performs Bot API calls: the real Bot, or the terminal's stand-in."""
+    """Anything that sends messages: the real Bot, or the terminal's stand-in."""
 
-    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any] | None = None) -> Any:
-        """Perform one Bot API call and return its result."""
+    async def send_message(self, **kwargs: Any) -> Any:
+        """Send a message."""
+
+    async def edit_message_text(self, **kwargs: Any) -> Any:
+        """Edit a message's text and buttons."""
 
 
 class Outbox:
@@ -79,7 +89,7 @@ class Outbox:
 
     async def _deliver(self, item: OutboxItem) -> bool:
         try:
-            result = await self.bot.do_api_request(item.method, api_kwargs=dict(item.payload))
+            result = await self._call(item)
         except RetryAfter as exc:
             await self._retry(item, _seconds(exc.retry_after), "429 retry after")
             return False
@@ -98,6 +108,16 @@ class Outbox:
             return False
         await self._sent(item, _message_id(result))
         return True
+
+    async def _call(self, item: OutboxItem) -> Any:
+        kwargs = dict(item.payload)
+        if "reply_markup" in kwargs:
+            kwargs["reply_markup"] = _markup(kwargs["reply_markup"])
+        if "reply_parameters" in kwargs:
+            kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
+        if item.method == "editMessageText":
+            return await self.bot.edit_message_text(**kwargs)
+        return await self.bot.send_message(**kwargs)
 
     async def _sent(self, item: OutboxItem, message_id: int | None) -> None:
         await self.storage.mark_sent(item.id, message_id)
@@ -120,6 +140,14 @@ class Outbox:
             "event=outbox_gave_up outbox_id=%s purpose=%s reason=%s", item.id, item.purpose, reason
         )
         await self.storage.give_up(item.id, reason)
+
+
+def _markup(data: dict[str, Any]) -> ReplyMarkup:
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardRemove.de_json(data, None)
 
 
 def _seconds(value: object) -> float:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from faq.content import ContentError, Fields, check_template, fill, read_yaml
+from faq.text import Normaliser
 
 DEFAULT_KB_FILE = Path(__file__).with_name("knowledge_base.yaml")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -135,6 +136,9 @@ def _synonyms(top: Fields) -> tuple[tuple[str, ...], ...]:
         if len(words) < 2:
             raise holder.error("words", "a synonym group needs at least two words")
         groups.append(tuple(w.lower() for w in words))
+    for index, phrase, other in Normaliser({}, []).conflicts(groups):
+        holder = Fields(top.path, f"synonyms[{index}]", {})
+        raise holder.error("words", f"'{phrase}' matches the same as {other}")
     return tuple(groups)
 
 

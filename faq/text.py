@@ -110,6 +110,20 @@ class Normaliser:
                 i += 1
         return list(dict.fromkeys(terms))
 
+    def conflicts(self, synonyms: Sequence[Sequence[str]]) -> list[tuple[int, str, str]]:
+        """Find phrases that mean the same after stemming but sit in two synonym groups."""
+        owner: dict[tuple[str, ...], tuple[int, str]] = {}
+        found = []
+        for index, group in enumerate(synonyms):
+            for phrase in group:
+                key = tuple(self._stemmer.stemWord(w) for w in self.words(phrase, correct=False))
+                first = owner.setdefault(key, (index, phrase))
+                if first[0] != index:
+                    found.append(
+                        (index, phrase, f"{first[1]} (in the group of '{synonyms[first[0]][0]}')")
+                    )
+        return found
+
     def is_common(self, term: str) -> bool:
         """Say whether a term is an everyday word (weak evidence either way)."""
         return term in self._common or term in _STOPWORDS

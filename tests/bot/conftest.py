@@ -1,0 +1,82 @@
+"""End-to-end harness: the real Application, polling a fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application, ContextTypes
+
+from bot.app import build_application, start_application, stop_application
+from bot.content import Content
+from bot.settings import Settings
+from bot.storage import Storage
+from tests.bot.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-token-for-the-fake-server-only"
+STAFF_CHAT = -1001234
+STAFF_USER = 900
+
+
+@dataclass
+class Running:
+    """A bot running against the fake server, with its database and collected errors."""
+
+    api: FakeBotApi
+    settings: Settings
+    content: Content
+    storage: Storage
+    app: Application[Any, Any, Any, Any, Any, Any] | None = None
+    errors: list[BaseException] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Build and start the Application (again, after a stop: a restart)."""
+
+        async def collect(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert context.error is not None
+            self.errors.append(context.error)
+
+        self.app = build_application(
+            self.settings, self.content, self.storage, error_handler=collect
+        )
+        await start_application(self.app, poll_timeout=1)
+
+    async def stop(self) -> None:
+        """Stop the Application the way a graceful shutdown does."""
+        if self.app is not None:
+            await stop_application(self.app)
+            self.app = None
+
+
+def make_settings(api: FakeBotApi, db: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "token": TOKEN,
+        "staff_chat_id": STAFF_CHAT,
+        "api_url": api.root_url,
+        "db_path": db,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def running(api: FakeBotApi, content: Content, tmp_path: Path) -> AsyncIterator[Running]:
+    settings = make_settings(api, tmp_path / "bot.sqlite3")
+    storage = await Storage.open(settings.db_path)
+    bot = Running(api, settings, content, storage)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+        await storage.close()
+    assert bot.errors == [], f"handler errors: {bot.errors!r}"

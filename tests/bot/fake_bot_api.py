@@ -1,0 +1,536 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests.
+
+The bot under test talks to it over real HTTP exactly as it would to Telegram
+(`ApplicationBuilder().base_url(api.base_url)`). Tests queue real Update JSON,
+then wait for and inspect what the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 123456
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Clinic", "username": "clinic_test_bot"}
+# Parameters PTB sends as plain strings; everything else is JSON-encoded form data.
+_STRINGS = {"text", "callback_query_id", "parse_mode", "url", "secret_token", "caption"}
+_ALWAYS_UP = {"getupdates", "getme"}
+JSON = dict[str, Any]
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: JSON
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, as it looks now (after any edits)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: JSON | None
+    edits: list[str] = field(default_factory=list)
+    version: int = 0
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """Return (label, callback data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    def labels(self) -> list[str]:
+        """Return the labels of the inline buttons."""
+        return [label for label, _ in self.buttons()]
+
+    def data_of(self, label: str) -> str:
+        """Return the callback data of the button with this exact label."""
+        for text, data in self.buttons():
+            if text == label:
+                return data
+        raise AssertionError(f"no button {label!r} on message {self.message_id}: {self.labels()}")
+
+    def as_json(self) -> JSON:
+        """Return the message as Telegram includes it in a callback query."""
+        message: JSON = {
+            "message_id": self.message_id,
+            "date": int(time.time()),
+            "chat": _chat(self.chat_id),
+            "from": BOT_USER,
+            "text": self.text,
+        }
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            message["reply_markup"] = self.reply_markup
+        return message
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+    times: int
+    drop: bool = False
+
+
+def _chat(chat_id: int, chat_type: str | None = None, title: str = "Group") -> JSON:
+    kind = chat_type or ("private" if chat_id > 0 else "supergroup")
+    chat: JSON = {"id": chat_id, "type": kind}
+    if kind == "private":
+        chat["first_name"] = "Client"
+    else:
+        chat["title"] = title
+    return chat
+
+
+def _user(user_id: int, first_name: str = "Ann", username: str | None = None) -> JSON:
+    user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if username:
+        user["username"] = username
+    return user
+
+
+class FakeBotApi:
+    """The server: records calls, serves updates, can fail on purpose."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[JSON] = []
+        self.confirmed_offset = 0
+        self._sent: dict[int, list[SentMessage]] = {}
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._changed = asyncio.Condition()
+        self._failures: dict[str | None, _Failure] = {}
+        self._outage = False
+        self._last_call = 0.0
+        self.version = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> FakeBotApi:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    @property
+    def root_url(self) -> str:
+        """Return the server's root, as TELEGRAM_API_URL would be set."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Return the method URL prefix for ApplicationBuilder.base_url."""
+        return f"{self.root_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Return the file URL prefix for ApplicationBuilder.base_file_url."""
+        return f"{self.root_url}/file/bot"
+
+    # ---- what the bot sent ----
+
+    def messages(self, chat_id: int) -> list[SentMessage]:
+        """Return the messages the bot sent to a chat, oldest first."""
+        return list(self._sent.get(chat_id, []))
+
+    def last_message(self, chat_id: int) -> SentMessage:
+        """Return the latest message the bot sent to a chat."""
+        sent = self._sent.get(chat_id)
+        assert sent, f"the bot sent nothing to chat {chat_id}"
+        return sent[-1]
+
+    def calls_of(self, method: str) -> list[Call]:
+        """Return the calls of one method."""
+        return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    # ---- updates the bot will receive ----
+
+    def push_update(self, body: JSON) -> JSON:
+        """Queue an update (its update_id is assigned here) and return it."""
+        update = {"update_id": next(self._update_ids), **body}
+        self.updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return update
+
+    def send_text(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        first_name: str = "Ann",
+        username: str | None = None,
+        chat_type: str | None = None,
+        reply_to: SentMessage | None = None,
+    ) -> JSON:
+        """Queue a text message (a /command gets its bot_command entity)."""
+        message = self._message(user_id, chat_id, first_name, username, chat_type)
+        message["text"] = text
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to.as_json()
+        return self.push_update({"message": message})
+
+    def press(self, user_id: int, data: str, message: SentMessage, **user: Any) -> JSON:
+        """Queue a tap on an inline button of a message the bot sent."""
+        query = {
+            "id": str(next(self._update_ids) * 1000),
+            "from": _user(user_id, **user),
+            "message": message.as_json(),
+            "chat_instance": f"ci{message.chat_id}",
+            "data": data,
+        }
+        return self.push_update({"callback_query": query})
+
+    def tap(self, user_id: int, label: str, chat_id: int | None = None, **user: Any) -> JSON:
+        """Tap the button with this label on the newest message in the chat that has it."""
+        for message in reversed(self.messages(chat_id or user_id)):
+            if label in message.labels():
+                return self.press(user_id, message.data_of(label), message, **user)
+        raise AssertionError(f"no button {label!r} in chat {chat_id or user_id}")
+
+    def send_contact(self, user_id: int, phone: str, *, own: bool = True) -> JSON:
+        """Queue a shared contact (the 'share my phone number' button when own)."""
+        message = self._message(user_id)
+        contact: JSON = {"phone_number": phone, "first_name": "Ann"}
+        if own:
+            contact["user_id"] = user_id
+        message["contact"] = contact
+        return self.push_update({"message": message})
+
+    def send_media(self, user_id: int, kind: str) -> JSON:
+        """Queue a non-text message: sticker, photo, voice, video, document, location, poll."""
+        file = {"file_id": f"f{kind}", "file_unique_id": f"u{kind}"}
+        bodies: dict[str, Any] = {
+            "sticker": {**file, "type": "regular", "width": 512, "height": 512,
+                        "is_animated": False, "is_video": False},
+            "photo": [{**file, "width": 90, "height": 90}],
+            "voice": {**file, "duration": 3},
+            "video": {**file, "width": 320, "height": 240, "duration": 3},
+            "document": {**file, "file_name": "x.pdf"},
+            "location": {"latitude": 51.5, "longitude": -0.12},
+            "poll": {"id": "p1", "question": "?", "options": [
+                {"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+                "type": "regular", "allows_multiple_answers": False},
+        }  # fmt: skip
+        message = self._message(user_id)
+        message[kind] = bodies[kind]
+        return self.push_update({"message": message})
+
+    def edited_text(self, user_id: int, text: str) -> JSON:
+        """Queue an edited message."""
+        message = self._message(user_id)
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        return self.push_update({"edited_message": message})
+
+    def channel_post(self, chat_id: int, text: str) -> JSON:
+        """Queue a post in a channel the bot is in."""
+        post = {"message_id": 1, "date": int(time.time()),
+                "chat": _chat(chat_id, "channel", "News"), "text": text}  # fmt: skip
+        return self.push_update({"channel_post": post})
+
+    # ---- waiting ----
+
+    async def wait_for_messages(
+        self, chat_id: int, count: int, timeout: float = 5
+    ) -> list[SentMessage]:
+        """Wait until the bot has sent at least `count` messages to a chat."""
+        await self._wait(lambda: len(self._sent.get(chat_id, [])) >= count, timeout,
+                         f"{count} messages in chat {chat_id}")  # fmt: skip
+        return self.messages(chat_id)
+
+    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Wait until the bot has called a method at least `count` times."""
+        await self._wait(lambda: len(self.calls_of(method)) >= count, timeout,
+                         f"{count} {method} calls")  # fmt: skip
+        return self.calls_of(method)
+
+    async def wait_for_text(
+        self, chat_id: int, fragment: str, after: int = 0, timeout: float = 5
+    ) -> SentMessage:
+        """Wait for a message (new or edited after version `after`) containing `fragment`."""
+
+        def find() -> SentMessage | None:
+            for message in reversed(self._sent.get(chat_id, [])):
+                if message.version > after and fragment in message.text:
+                    return message
+            return None
+
+        await self._wait(lambda: find() is not None, timeout, f"{fragment!r} in chat {chat_id}")
+        found = find()
+        assert found is not None
+        return found
+
+    async def wait_until_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
+        """Wait until every queued update was fetched and the bot made no call for `quiet` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            fetched = all(u.get("_fetched") for u in self.updates)
+            if fetched and time.monotonic() - self._last_call >= quiet:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not go quiet:\n" + self.dump())
+            await asyncio.sleep(0.05)
+
+    def dump(self) -> str:
+        """Describe every call, for assertion messages."""
+        lines = []
+        for call in self.calls:
+            if call.method.lower() == "getupdates":
+                continue
+            text = str(call.params.get("text", ""))[:80].replace("\n", " ")
+            lines.append(f"  {call.method} chat={call.params.get('chat_id')} {text!r}")
+        return "\n".join(lines) or "  (no calls)"
+
+    # ---- failures ----
+
+    def fail(
+        self, method: str | None, *, status: int = 502, retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:  # fmt: skip
+        """Make the next `times` calls of a method (None: any but getUpdates) fail."""
+        key = method.lower() if method else None
+        self._failures[key] = _Failure(status, retry_after, times)
+
+    def drop_connection(self, method: str, times: int = 1) -> None:
+        """Close the connection without an answer on the next calls of a method."""
+        self._failures[method.lower()] = _Failure(0, None, times, drop=True)
+
+    def outage(self, on: bool) -> None:
+        """Fail every method except getUpdates and getMe with 502 while on."""
+        self._outage = on
+
+    # ---- internals ----
+
+    def _message(
+        self,
+        user_id: int,
+        chat_id: int | None = None,
+        first_name: str = "Ann",
+        username: str | None = None,
+        chat_type: str | None = None,
+    ) -> JSON:
+        chat = chat_id if chat_id is not None else user_id
+        return {
+            "message_id": next(self._ids(chat)),
+            "date": int(time.time()),
+            "chat": _chat(chat, chat_type),
+            "from": _user(user_id, first_name, username),
+        }
+
+    def _ids(self, chat_id: int) -> itertools.count[int]:
+        return self._message_ids.setdefault(chat_id, itertools.count(1))
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _wait(self, ready: Any, timeout: float, what: str) -> None:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(ready)
+
+        try:
+            await asyncio.wait_for(until(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"timed out waiting for {what}; the bot sent:\n{self.dump()}"
+            ) from None
+
+    async def _params(self, request: web.Request) -> JSON:
+        raw: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body = await request.json()
+            return {**raw, **(body or {})}
+        if request.can_read_body:
+            raw.update(await request.post())
+        params: JSON = {}
+        for key, value in raw.items():
+            if key in _STRINGS or not isinstance(value, str):
+                params[key] = value
+                continue
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        key = method.lower()
+        params = await self._params(request)
+        failure = self._failure_for(key)
+        if failure is not None and failure.drop:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        if key != "getupdates":
+            self.calls.append(Call(method, params))
+            self._last_call = time.monotonic()
+        if failure is not None:
+            await self._notify()
+            return self._error(failure.status, "Simulated failure", failure.retry_after)
+        handler = getattr(self, f"_m_{key}", None)
+        if handler is None:
+            return self._error(404, "Not Found")
+        result = await handler(params)
+        await self._notify()
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    def _failure_for(self, key: str) -> _Failure | None:
+        if self._outage and key not in _ALWAYS_UP:
+            return _Failure(502, None, 1)
+        for name in (key, None):
+            failure = self._failures.get(name)
+            if failure is None or (name is None and key in _ALWAYS_UP):
+                continue
+            failure.times -= 1
+            if failure.times <= 0:
+                del self._failures[name]
+            return failure
+        return None
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: JSON = {"ok": False, "error_code": status, "description": description}
+        if status == 429:
+            body["description"] = f"Too Many Requests: retry after {retry_after or 1}"
+            body["parameters"] = {"retry_after": retry_after or 1}
+        return web.json_response(body, status=status)
+
+    # ---- Bot API methods ----
+
+    async def _m_getme(self, params: JSON) -> JSON:
+        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}  # fmt: skip
+
+    async def _m_getupdates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.confirmed_offset = max(self.confirmed_offset, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+
+        def available() -> list[JSON]:
+            return [u for u in self.updates if u["update_id"] >= offset][:limit]
+
+        if not available() and timeout > 0:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(available())), timeout
+                    )
+                except TimeoutError:
+                    pass
+        batch = available()
+        for update in batch:
+            update["_fetched"] = True
+        return [{k: v for k, v in u.items() if not k.startswith("_")} for u in batch]
+
+    async def _m_sendmessage(self, params: JSON) -> JSON | web.Response:
+        chat_id = int(params["chat_id"])
+        text = str(params.get("text", ""))
+        if not text.strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return self._error(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        self.version += 1
+        message = SentMessage(chat_id, next(self._ids(chat_id)), text, params.get("parse_mode"),
+                              markup if isinstance(markup, dict) else None,
+                              version=self.version)  # fmt: skip
+        self._sent.setdefault(chat_id, []).append(message)
+        return message.as_json()
+
+    async def _m_editmessagetext(self, params: JSON) -> JSON | web.Response:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        found = next((m for m in self._sent.get(chat_id, []) if m.message_id == message_id), None)
+        if found is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        markup = (
+            params.get("reply_markup") if isinstance(params.get("reply_markup"), dict) else None
+        )
+        text = str(params.get("text", ""))
+        if text == found.text and markup == found.reply_markup:
+            return self._error(400, "Bad Request: message is not modified: specified new message "
+                               "content and reply markup are exactly the same")  # fmt: skip
+        found.edits.append(found.text)
+        found.text, found.reply_markup, found.parse_mode = text, markup, params.get("parse_mode")
+        self.version += 1
+        found.version = self.version
+        return found.as_json()
+
+    async def _m_editmessagereplymarkup(self, params: JSON) -> JSON | web.Response:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        found = next((m for m in self._sent.get(chat_id, []) if m.message_id == message_id), None)
+        if found is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        found.reply_markup = markup if isinstance(markup, dict) else None
+        return found.as_json()
+
+    async def _m_answercallbackquery(self, params: JSON) -> bool:
+        return True
+
+    async def _m_deletemessage(self, params: JSON) -> bool:
+        return True
+
+    async def _m_sendchataction(self, params: JSON) -> bool:
+        return True
+
+    async def _m_setmycommands(self, params: JSON) -> bool:
+        return True
+
+    async def _m_deletemycommands(self, params: JSON) -> bool:
+        return True
+
+    async def _m_getmycommands(self, params: JSON) -> list[JSON]:
+        return []
+
+    async def _m_deletewebhook(self, params: JSON) -> bool:
+        return True
+
+    async def _m_setwebhook(self, params: JSON) -> bool:
+        return True
+
+    async def _m_getwebhookinfo(self, params: JSON) -> JSON:
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+
+    async def _m_close(self, params: JSON) -> bool:
+        return True
+
+    async def _m_logout(self, params: JSON) -> bool:
+        return True
