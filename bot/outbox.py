@@ -29,10 +29,10 @@ AfterSend = Callable[[OutboxItem, int | None], Awaitable[None]]
 class ApiSender(Protocol):
     """Anything that sends messages: the real Bot, or the terminal's stand-in."""
 
-    async def send_message(self, **kwargs: Any) -> Any:
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
         """Send a message."""
 
-    async def edit_message_text(self, **kwargs: Any) -> Any:
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
         """Edit a message's text and buttons."""
 
 

@@ -8,6 +8,7 @@ then wait for and inspect what the bot sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -445,12 +446,10 @@ class FakeBotApi:
 
         if not available() and timeout > 0:
             async with self._changed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(available())), timeout
                     )
-                except TimeoutError:
-                    pass
         batch = available()
         for update in batch:
             update["_fetched"] = True
