@@ -6,20 +6,25 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
 from faq.kb import Entry, KnowledgeBase, SmallTalk
-from faq.text import Normaliser, fold, load_common_words, segments
+from faq.text import COMMON_WORDS_FILE, OFF_TOPIC_WORDS_FILE, Normaliser, fold, load_words, segments
 
 
 @dataclass(frozen=True)
 class Tuning:
     """Thresholds of the decision; the defaults were tuned on held-out client messages."""
 
-    answer: float = 0.55
-    margin: float = 0.06
+    answer: float = 0.53
+    margin: float = 0.05
     suggest: float = 0.30
-    oov_weight: float = 1.6
+    oov_weight: float = 1.5
     non_keyword: float = 0.75
     evidence: float = 1.5
+    common_weight: float = 0.8
+    fuzzy: float = 0.1
+    novelty: float = 0.5
     max_suggestions: int = 3
 
 
@@ -80,12 +85,13 @@ class Matcher:
     tuning: Tuning = field(default_factory=Tuning)
 
     def __post_init__(self) -> None:
-        common = load_common_words()
-        bare = Normaliser(self.kb.aliases, self.kb.synonyms, common_words=common)
+        common = load_words(COMMON_WORDS_FILE)
+        protected = load_words(OFF_TOPIC_WORDS_FILE)
+        bare = Normaliser(self.kb.aliases, self.kb.synonyms)
         texts = [t for e in self.kb.entries for t in _texts(e)]
         texts += [g for group in self.kb.synonyms for g in group]
         vocab = [w for t in texts for w in bare.words(t, correct=False)]
-        self.normaliser = Normaliser(self.kb.aliases, self.kb.synonyms, vocab, common)
+        self.normaliser = Normaliser(self.kb.aliases, self.kb.synonyms, vocab, common, protected)
         self._smalltalk = {
             tuple(self.normaliser.words(p, correct=False)): s
             for s in self.kb.smalltalk
@@ -111,6 +117,12 @@ class Matcher:
         self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         for doc in self._docs:
             doc.weight = sum(self._idf[t] for t in doc.terms)
+        self._fuzzy_texts = [
+            " ".join(self.normaliser.words(t, correct=False))
+            for e in self.kb.entries
+            for t in _texts(e)
+        ]
+        self._fuzzy_owner = [i for i, e in enumerate(self.kb.entries) for _ in _texts(e)]
 
     def decide(self, message: str) -> Decision:
         """Choose how to reply to one message."""
@@ -138,8 +150,20 @@ class Matcher:
             terms = self.normaliser.terms(text)
             if not terms:
                 continue
+            fz = [0.0] * len(self.kb.entries)
+            if self.tuning.fuzzy:
+                text_n = " ".join(self.normaliser.words(text))
+                row = process.extract(
+                    text_n, self._fuzzy_texts, scorer=fuzz.token_set_ratio, limit=None
+                )
+                for _, value, j in row:
+                    owner = self._fuzzy_owner[j]
+                    fz[owner] = max(fz[owner], float(value) / 100)
             for i, score in enumerate(self._score(terms)):
-                scores[i] = max(scores[i], score)
+                scores[i] = max(
+                    scores[i],
+                    (1 - self.tuning.fuzzy) * score + self.tuning.fuzzy * fz[i] * (score > 0),
+                )
         order = sorted(range(len(scores)), key=lambda i: -scores[i])[:top]
         return tuple(Candidate(self.kb.entries[i], round(scores[i], 3)) for i in order)
 
@@ -147,7 +171,9 @@ class Matcher:
         idf = self._idf.get(term)
         if idf is not None:
             return idf
-        return self.tuning.oov_weight
+        return (
+            self.tuning.common_weight if self.normaliser.is_common(term) else self.tuning.oov_weight
+        )
 
     def _score(self, terms: list[str]) -> list[float]:
         weights = {t: self._weight(t) for t in terms}
@@ -165,8 +191,14 @@ class Matcher:
             best_doc[doc.entry] = max(best_doc[doc.entry], f1)
         # A message made only of common words (e.g. "massage") is weak evidence for any entry.
         matched = [sum(w for t, w in weights.items() if t in own) for own in self._ownership]
+        # Unknown words (not the FAQ's, not everyday English) usually name what the
+        # message is really about: "what time does the pharmacy open".
+        unknown = sum(
+            w for t, w in weights.items() if t not in self._idf and not self.normaliser.is_common(t)
+        )
+        novelty = (1 - unknown / total) ** self.tuning.novelty
         return [
-            (0.5 * c + 0.5 * d) * min(1.0, m / self.tuning.evidence)
+            (0.5 * c + 0.5 * d) * min(1.0, m / self.tuning.evidence) * novelty
             for c, d, m in zip(coverage, best_doc, matched, strict=True)
         ]
 

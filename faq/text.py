@@ -14,6 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
+OFF_TOPIC_WORDS_FILE = Path(__file__).with_name("off_topic_words.txt")
 
 # Words that carry no meaning for matching (compared after stemming).
 _STOPWORDS = frozenset(
@@ -42,10 +43,10 @@ _SEGMENT = re.compile(r"[.!?;\n]+")
 _MAX_PHRASE = 4
 
 
-def load_common_words(path: Path = COMMON_WORDS_FILE) -> frozenset[str]:
-    """Read the list of everyday English words that are never 'corrected' as typos."""
-    words = path.read_text(encoding="utf-8").split()
-    return frozenset(w.lower() for w in words if not w.startswith("#"))
+def load_words(path: Path) -> frozenset[str]:
+    """Read a word list (one or more words a line; lines starting with # are comments)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.lower() for line in lines if not line.startswith("#") for w in line.split())
 
 
 def fold(text: str) -> str:
@@ -71,14 +72,17 @@ class Normaliser:
         synonyms: Sequence[Sequence[str]],
         vocabulary: Iterable[str] = (),
         common_words: frozenset[str] = frozenset(),
+        protected: frozenset[str] = frozenset(),
     ) -> None:
         self._aliases = {k: tuple(_WORD.findall(fold(v))) for k, v in aliases.items()}
         self._stemmer = snowballstemmer.stemmer("english")
-        self._common = common_words
+        self._common = frozenset(self._stemmer.stemWord(w) for w in common_words) | _STOPWORDS
         counts = Counter(vocabulary)
         # Most frequent first so that ties between corrections go to the commoner word.
         self._vocab = [w for w, _ in counts.most_common()]
-        self._known = frozenset(self._vocab) | common_words | _STOPWORDS | set(self._aliases)
+        self._known = (
+            frozenset(self._vocab) | common_words | protected | _STOPWORDS | set(self._aliases)
+        )
         self._phrases = self._phrase_table(synonyms)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
@@ -105,7 +109,10 @@ class Normaliser:
                     i += size
                     break
             else:
-                if words[i] not in _STOPWORDS:
+                if words[i].isdigit():
+                    # Numbers (30, 60, 90...) say little about the topic on their own.
+                    terms.append("#number")
+                elif words[i] not in _STOPWORDS:
                     terms.append(stems[i])
                 i += 1
         return list(dict.fromkeys(terms))
@@ -126,7 +133,7 @@ class Normaliser:
 
     def is_common(self, term: str) -> bool:
         """Say whether a term is an everyday word (weak evidence either way)."""
-        return term in self._common or term in _STOPWORDS
+        return term in self._common
 
     def _phrase_table(self, synonyms: Sequence[Sequence[str]]) -> dict[tuple[str, ...], str]:
         table: dict[tuple[str, ...], str] = {}

@@ -14,13 +14,15 @@ from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
 CASES = Path(__file__).parent / "cases"
 
 
-@pytest.mark.parametrize("name", ["dev-set.yaml", "set-a.yaml", "set-b.yaml"])
-def test_accuracy_target_on_labelled_client_messages(content: Content, name: str) -> None:
+@pytest.mark.parametrize(("name", "accuracy"), [("dev-set.yaml", 0.95), ("regression.yaml", 0.87)])
+def test_accuracy_target_on_labelled_client_messages(
+    content: Content, name: str, accuracy: float
+) -> None:
     path = CASES / name
     ids = {e.id for e in content.kb.entries}
     report = evaluate(content.matcher, parse_cases(path, read_yaml(path), ids))
     misses = [(o.case.q, o.got, o.suggested) for o in report.outcomes if not o.correct]
-    assert report.accuracy >= 0.95, misses
+    assert report.accuracy >= accuracy, misses
     assert report.wrong_answer_rate <= 0.03, misses
 
 
