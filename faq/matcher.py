@@ -18,7 +18,7 @@ class Tuning:
 
     answer: float = 0.53
     margin: float = 0.05
-    suggest: float = 0.30
+    suggest: float = 0.35
     oov_weight: float = 1.5
     non_keyword: float = 0.75
     evidence: float = 1.5
