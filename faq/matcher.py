@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from faq.index import Index
 from faq.kb import Entry, KnowledgeBase, SmallTalk
-from faq.text import COMMON_WORDS_FILE, OFF_TOPIC_WORDS_FILE, Normaliser, fold, load_words, segments
+from faq.text import fold, segments
+
+# Character-level similarity is computed only for the best few entries, to stay fast.
+_FUZZY_TOP = 5
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,6 @@ Decision = Answer | Suggestions | NoMatch | SmallTalkReply
 
 
 @dataclass
-class _Doc:
-    entry: int
-    terms: frozenset[str]
-    weight: float = 0.0
-
-
-@dataclass
 class Matcher:
     """Score messages against the knowledge base's questions, alternates and keywords."""
 
@@ -85,44 +81,13 @@ class Matcher:
     tuning: Tuning = field(default_factory=Tuning)
 
     def __post_init__(self) -> None:
-        common = load_words(COMMON_WORDS_FILE)
-        protected = load_words(OFF_TOPIC_WORDS_FILE)
-        bare = Normaliser(self.kb.aliases, self.kb.synonyms)
-        texts = [t for e in self.kb.entries for t in _texts(e)]
-        texts += [g for group in self.kb.synonyms for g in group]
-        vocab = [w for t in texts for w in bare.words(t, correct=False)]
-        self.normaliser = Normaliser(self.kb.aliases, self.kb.synonyms, vocab, common, protected)
+        self.index = Index(self.kb, self.tuning.non_keyword)
+        self.normaliser = self.index.normaliser
         self._smalltalk = {
             tuple(self.normaliser.words(p, correct=False)): s
             for s in self.kb.smalltalk
             for p in s.phrases
         }
-        self._docs: list[_Doc] = []
-        self._ownership: list[dict[str, float]] = []
-        vocab_of: list[set[str]] = []
-        for i, entry in enumerate(self.kb.entries):
-            terms_of_entry: set[str] = set()
-            for text in _texts(entry):
-                terms = frozenset(self.normaliser.terms(text, correct=False))
-                if terms:
-                    self._docs.append(_Doc(i, terms))
-                    terms_of_entry |= terms
-            vocab_of.append(terms_of_entry)
-            keys = {t for k in entry.keywords for t in self.normaliser.terms(k, correct=False)}
-            self._ownership.append(
-                {t: 1.0 if t in keys else self.tuning.non_keyword for t in terms_of_entry}
-            )
-        df = Counter(t for terms in vocab_of for t in terms)
-        n = len(self.kb.entries)
-        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        for doc in self._docs:
-            doc.weight = sum(self._idf[t] for t in doc.terms)
-        self._fuzzy_texts = [
-            " ".join(self.normaliser.words(t, correct=False))
-            for e in self.kb.entries
-            for t in _texts(e)
-        ]
-        self._fuzzy_owner = [i for i, e in enumerate(self.kb.entries) for _ in _texts(e)]
 
     def decide(self, message: str) -> Decision:
         """Choose how to reply to one message."""
@@ -142,65 +107,72 @@ class Matcher:
         return NoMatch(candidates)
 
     def rank(self, message: str, top: int = 3) -> tuple[Candidate, ...]:
-        """Return the best-scoring entries, best first."""
-        scores = [0.0] * len(self.kb.entries)
+        """Return the best-scoring entries, best first.
+
+        A long message is also scored sentence by sentence, so that the question
+        is not drowned by the context around it.
+        """
+        scores: dict[int, float] = {}
         parts = segments(message)
-        texts = [message, *parts] if len(parts) > 1 else [message]
-        for text in texts:
-            terms = self.normaliser.terms(text)
-            if not terms:
-                continue
-            fz = [0.0] * len(self.kb.entries)
-            if self.tuning.fuzzy:
-                text_n = " ".join(self.normaliser.words(text))
-                row = process.extract(
-                    text_n, self._fuzzy_texts, scorer=fuzz.token_set_ratio, limit=None
-                )
-                for _, value, j in row:
-                    owner = self._fuzzy_owner[j]
-                    fz[owner] = max(fz[owner], float(value) / 100)
-            for i, score in enumerate(self._score(terms)):
-                scores[i] = max(
-                    scores[i],
-                    (1 - self.tuning.fuzzy) * score + self.tuning.fuzzy * fz[i] * (score > 0),
-                )
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:top]
-        return tuple(Candidate(self.kb.entries[i], round(scores[i], 3)) for i in order)
+        for text in [message, *parts] if len(parts) > 1 else [message]:
+            for entry, score in self._score_text(text).items():
+                scores[entry] = max(scores.get(entry, 0.0), score)
+        order = sorted(scores, key=lambda i: -scores[i])[:top]
+        order += [i for i in range(len(self.kb.entries)) if i not in scores][: top - len(order)]
+        return tuple(Candidate(self.kb.entries[i], round(scores.get(i, 0.0), 3)) for i in order)
 
     def _weight(self, term: str) -> float:
-        idf = self._idf.get(term)
+        idf = self.index.idf.get(term)
         if idf is not None:
             return idf
-        return (
-            self.tuning.common_weight if self.normaliser.is_common(term) else self.tuning.oov_weight
-        )
+        if self.normaliser.is_common(term):
+            return self.tuning.common_weight
+        return self.tuning.oov_weight
 
-    def _score(self, terms: list[str]) -> list[float]:
-        weights = {t: self._weight(t) for t in terms}
-        total = sum(weights.values()) or 1.0
-        coverage = [
-            sum(w * own.get(t, 0.0) for t, w in weights.items()) / total for own in self._ownership
-        ]
-        best_doc = [0.0] * len(self.kb.entries)
-        for doc in self._docs:
-            shared = sum(w for t, w in weights.items() if t in doc.terms)
-            if shared == 0:
-                continue
-            precision, recall = shared / total, shared / doc.weight
+    def _score_text(self, text: str) -> dict[int, float]:
+        terms = self.normaliser.terms(text)
+        if not terms:
+            return {}
+        t, index = self.tuning, self.index
+        weights = {term: self._weight(term) for term in terms}
+        total = sum(weights.values())
+        covered: dict[int, float] = defaultdict(float)
+        matched: dict[int, float] = defaultdict(float)
+        shared: dict[int, float] = defaultdict(float)
+        for term, w in weights.items():
+            for entry, own in index.owners.get(term, ()):
+                covered[entry] += w * own
+                matched[entry] += w
+            for d in index.postings.get(term, ()):
+                shared[d] += w
+        best_doc: dict[int, float] = defaultdict(float)
+        for d, overlap in shared.items():
+            doc = index.docs[d]
+            precision, recall = overlap / total, overlap / doc.weight
             f1 = 2 * precision * recall / (precision + recall)
             best_doc[doc.entry] = max(best_doc[doc.entry], f1)
-        # A message made only of common words (e.g. "massage") is weak evidence for any entry.
-        matched = [sum(w for t, w in weights.items() if t in own) for own in self._ownership]
         # Unknown words (not the FAQ's, not everyday English) usually name what the
         # message is really about: "what time does the pharmacy open".
         unknown = sum(
-            w for t, w in weights.items() if t not in self._idf and not self.normaliser.is_common(t)
+            w
+            for term, w in weights.items()
+            if term not in index.idf and not self.normaliser.is_common(term)
         )
-        novelty = (1 - unknown / total) ** self.tuning.novelty
-        return [
-            (0.5 * c + 0.5 * d) * min(1.0, m / self.tuning.evidence) * novelty
-            for c, d, m in zip(coverage, best_doc, matched, strict=True)
-        ]
+        novelty = (1 - unknown / total) ** t.novelty
+        scores = {}
+        for entry in covered:
+            lexical = 0.5 * covered[entry] / total + 0.5 * best_doc[entry]
+            # A message made only of common words (e.g. "massage") is weak evidence.
+            scores[entry] = lexical * min(1.0, matched[entry] / t.evidence) * novelty
+        if t.fuzzy:
+            folded = " ".join(self.normaliser.words(text))
+            for entry in sorted(scores, key=lambda e: -scores[e])[:_FUZZY_TOP]:
+                found = process.extractOne(
+                    folded, index.fuzzy_texts[entry], scorer=fuzz.token_set_ratio
+                )
+                similarity = found[1] / 100 if found else 0.0
+                scores[entry] = (1 - t.fuzzy) * scores[entry] + t.fuzzy * similarity
+        return scores
 
     def _smalltalk_of(self, message: str) -> SmallTalk | None:
         words = tuple(w for w in self.normaliser.words(message, correct=False) if w not in _FILLERS)
@@ -225,10 +197,6 @@ _FILLERS = frozenset(
     "so much very again a lot all you guys everyone team dear for that this the it and oh "
     "really again too ok okay just".split()
 )
-
-
-def _texts(entry: Entry) -> list[str]:
-    return [entry.question, *entry.alternates, *entry.keywords]
 
 
 __all__ = [

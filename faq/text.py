@@ -85,6 +85,7 @@ class Normaliser:
         )
         self._phrases = self._phrase_table(synonyms)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+        self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
 
     def words(self, text: str, *, correct: bool = True) -> list[str]:
         """Return the message's words with short forms expanded and typos corrected."""
@@ -98,7 +99,7 @@ class Normaliser:
     def terms(self, text: str, *, correct: bool = True) -> list[str]:
         """Return the distinct meaningful terms: stems, with synonym groups merged."""
         words = self.words(text, correct=correct)
-        stems = [self._stemmer.stemWord(w) for w in words]
+        stems = [self._stem(w) for w in words]
         terms: list[str] = []
         i = 0
         while i < len(stems):

@@ -1,0 +1,71 @@
+"""The knowledge base indexed for matching: term weights, postings, keyword ownership."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from faq.kb import Entry, KnowledgeBase
+from faq.text import COMMON_WORDS_FILE, OFF_TOPIC_WORDS_FILE, Normaliser, load_words
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One way of asking an entry (its question, an alternate or a keyword), as terms."""
+
+    entry: int
+    terms: frozenset[str]
+    weight: float
+
+
+def texts_of(entry: Entry) -> list[str]:
+    """Return every text that says what an entry is about."""
+    return [entry.question, *entry.alternates, *entry.keywords]
+
+
+class Index:
+    """Precomputed lookups so that scoring a message touches only the terms it contains."""
+
+    def __init__(self, kb: KnowledgeBase, non_keyword: float) -> None:
+        bare = Normaliser(kb.aliases, kb.synonyms)
+        texts = [t for e in kb.entries for t in texts_of(e)]
+        texts += [phrase for group in kb.synonyms for phrase in group]
+        vocabulary = [w for t in texts for w in bare.words(t, correct=False)]
+        self.normaliser = Normaliser(
+            kb.aliases,
+            kb.synonyms,
+            vocabulary,
+            load_words(COMMON_WORDS_FILE),
+            load_words(OFF_TOPIC_WORDS_FILE),
+        )
+        doc_terms: list[tuple[int, frozenset[str]]] = []
+        vocab_of: list[set[str]] = [set() for _ in kb.entries]
+        keys_of: list[set[str]] = []
+        for i, entry in enumerate(kb.entries):
+            for text in texts_of(entry):
+                terms = frozenset(self.normaliser.terms(text, correct=False))
+                if terms:
+                    doc_terms.append((i, terms))
+                    vocab_of[i] |= terms
+            keys_of.append(
+                {t for k in entry.keywords for t in self.normaliser.terms(k, correct=False)}
+            )
+        df = Counter(t for terms in vocab_of for t in terms)
+        n = len(kb.entries)
+        # Rare terms say more: a smoothed inverse document frequency over entries.
+        self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self.docs = [Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in doc_terms]
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for d, doc in enumerate(self.docs):
+            for term in doc.terms:
+                self.postings[term].append(d)
+        # An entry "owns" the terms of its keywords fully, the rest of its terms partly.
+        self.owners: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vocab in enumerate(vocab_of):
+            for term in vocab:
+                self.owners[term].append((i, 1.0 if term in keys_of[i] else non_keyword))
+        self.fuzzy_texts = [
+            [" ".join(self.normaliser.words(t, correct=False)) for t in texts_of(e)]
+            for e in kb.entries
+        ]
