@@ -1,0 +1,119 @@
+"""The command line as a clinic owner uses it: clear one-line errors, checks, eval, chat."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.clinic import DEFAULT_CLINIC_FILE
+from bot.console import run_console
+from bot.content import Content
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_SET = ROOT / "tests" / "faq" / "cases" / "dev-set.yaml"
+GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "STAFF", "CLINIC"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT, env={**base, **(env or {})}, input=stdin, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_run_without_a_token_says_which_setting_is_missing() -> None:
+    assert_one_line_error(cli("run"), "TELEGRAM_BOT_TOKEN is not set")
+
+
+def test_run_with_a_non_numeric_staff_chat_is_refused() -> None:
+    result = cli("run", env={"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "STAFF_CHAT_ID": "front-desk"})
+    assert_one_line_error(result, "STAFF_CHAT_ID must be a whole number", "front-desk")
+
+
+def test_an_invalid_clinic_file_is_named_with_entry_and_field(tmp_path: Path) -> None:
+    broken = tmp_path / "clinic.yaml"
+    text = DEFAULT_CLINIC_FILE.read_text(encoding="utf-8")
+    broken.write_text(text.replace('monday: "09:00-20:00"', 'monday: "nine to eight"'))
+    env = {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "STAFF_CHAT_ID": "-100", "CLINIC_CONFIG": str(broken)}
+    assert_one_line_error(cli("run", env=env), str(broken), "opening_hours", "monday")
+    assert_one_line_error(cli("check", env={"CLINIC_CONFIG": str(broken)}), "monday")
+
+
+def test_an_unreadable_or_broken_yaml_file_is_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert_one_line_error(cli("check", env={"CLINIC_CONFIG": str(missing)}), "file not found")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\n")
+    assert_one_line_error(cli("check", env={"CLINIC_CONFIG": str(broken)}), "invalid YAML")
+
+
+def test_check_validates_every_shipped_file() -> None:
+    result = cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+def test_faq_eval_json_reports_accuracy_and_each_case() -> None:
+    result = cli("faq", "eval", str(DEV_SET), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["accuracy"] >= 0.95 and report["wrong_answer_rate"] <= 0.03
+    first = report["cases"][0]
+    assert set(first) == {"q", "expect", "got", "suggested", "score"}
+    off_topic = next(c for c in report["cases"] if c["expect"] == [])
+    assert off_topic["got"] is None
+
+
+def test_faq_eval_prints_the_figures_and_faq_ask_the_top_three() -> None:
+    result = cli("faq", "eval", str(DEV_SET))
+    assert "accuracy:" in result.stdout and "wrong-answer rate:" in result.stdout
+    ask = cli("faq", "ask", "how much for an hour")
+    assert ask.stdout.startswith("decision: answer prices")
+    assert len([line for line in ask.stdout.splitlines() if line.startswith("  ")]) == 3
+
+
+def test_bare_command_without_a_token_chats_in_the_terminal() -> None:
+    result = cli(stdin="do you take card?\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
+    assert "contactless" in result.stdout
+
+
+async def test_console_runs_the_whole_booking_and_a_staff_action(content: Content) -> None:
+    script = iter(
+        ["/book", "1", "5", "8", "8", "8", "1", "07700 900123", "1", "6", "8", "1", "s1", "quit"]
+    )
+    printed: list[str] = []
+    await run_console(content, read=lambda _: next(script), out=printed.append)
+    output = "\n".join(printed)
+    assert "Appointment request #1" in output and "CLEAR" in output
+    assert "is with our team" in output
+    assert "Confirmed by Sam (staff)" in output
+    assert "has confirmed your appointment request #1" in output
+
+
+@pytest.mark.parametrize("answer", ["quit", "exit"])
+async def test_console_leaves_on_quit(content: Content, answer: str) -> None:
+    printed: list[str] = []
+    await run_console(content, read=lambda _: answer, out=printed.append)
+    assert printed[-1] == "Bye!"

@@ -1,0 +1,49 @@
+"""Settings come from the environment and are checked with clear messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
+
+
+def test_valid_settings_are_read_and_the_token_is_not_shown() -> None:
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "-100123", "STAFF_USER_IDS": "1, 2 3",
+         "TELEGRAM_API_URL": "http://127.0.0.1:8081/", "CLINIC_DB": "/tmp/x.db"}
+    )  # fmt: skip
+    assert settings.staff_chat_id == -100123
+    assert settings.staff_user_ids == {1, 2, 3}
+    assert settings.base_url == "http://127.0.0.1:8081/bot"
+    assert TOKEN not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "nonsense"}, "does not look like a bot token"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, "STAFF_CHAT_ID is not set"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "x"}, "STAFF_CHAT_ID must be a whole"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "TELEGRAM_API_URL": "ftp://x"},
+            "TELEGRAM_API_URL must start with http",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "STAFF_USER_IDS": "1,bob"},
+            "STAFF_USER_IDS must be a whole number",
+        ),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env)
+    if env.get("TELEGRAM_BOT_TOKEN") == TOKEN:
+        assert TOKEN not in message
+
+
+def test_terminal_mode_needs_no_token() -> None:
+    assert load_settings({}, telegram=False).token is None
