@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -17,19 +18,25 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.content import Content
 from bot.conversation import ConversationService
+from bot.errors import ErrorReporter
+from bot.guard import FloodGuard
 from bot.handlers.client import ClientHandlers
 from bot.handlers.staff import STAFF_COMMANDS, StaffHandlers
 from bot.outbox import Outbox
+from bot.privacy import purge_expired
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
+# More than 20 messages in 10 seconds from one client gets one polite slow-down reply.
+FLOOD_LIMIT = (20, 10.0)
 ErrorHandler = Callable[[object, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
@@ -40,9 +47,14 @@ def build_application(
     *,
     error_handler: ErrorHandler | None = None,
     rate_limiter: AIORateLimiter | None = None,
+    flood_limit: tuple[int, float] = FLOOD_LIMIT,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the Application with every handler, the outbox worker and the error handler."""
+    """Build the Application with every handler, the outbox worker and the error handler.
+
+    `error_handler` is called in addition to the built-in one (tests collect errors with it).
+    """
     assert settings.token is not None, "a token is required to run in Telegram"
+    assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
     app = (
         ApplicationBuilder()
         .token(settings.token)
@@ -53,27 +65,38 @@ def build_application(
         .post_stop(_stop_worker)
         .build()
     )
-    assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
+    staff_chat = settings.staff_chat_id
     outbox = Outbox(storage, app.bot)
     app.bot_data["outbox"] = outbox
-    staff_chat = settings.staff_chat_id
     clients = ClientHandlers(ConversationService(content, storage, staff_chat), outbox)
     staff = StaffHandlers(
         StaffService(content, storage, staff_chat, settings.staff_user_ids), outbox
     )
+    guard = FloodGuard(*flood_limit, content.messages.text("slow_down"))
+    app.add_handler(TypeHandler(Update, guard.check), group=-1)
     in_staff_chat = filters.Chat(staff_chat)
     app.add_handler(CallbackQueryHandler(staff.press, pattern=r"^st:"))
     app.add_handler(CommandHandler(list(STAFF_COMMANDS), staff.command, filters=in_staff_chat))
     app.add_handler(MessageHandler(in_staff_chat & filters.REPLY & filters.TEXT, staff.reply))
-    private = filters.ChatType.PRIVATE
+    # Clients are served in private chats only; other groups and channels are ignored.
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     app.add_handler(MessageHandler(private & filters.COMMAND, clients.command))
     app.add_handler(MessageHandler(private & filters.CONTACT, clients.contact))
-    app.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.UpdateType.EDITED, clients.text)
-    )
-    app.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, clients.other))
+    app.add_handler(MessageHandler(private & filters.TEXT, clients.text))
+    app.add_handler(MessageHandler(private, clients.other))
     app.add_handler(CallbackQueryHandler(clients.press))
-    app.add_error_handler(error_handler or _log_error)
+    app.add_error_handler(ErrorReporter(staff_chat, content.messages.text("error")))
+    if error_handler is not None:
+        app.add_error_handler(error_handler)
+    assert app.job_queue is not None
+    clinic = content.clinic
+
+    async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await purge_expired(storage, clinic.retention_days, clinic.closed_request_days)
+
+    app.job_queue.run_repeating(
+        purge, interval=timedelta(days=1), first=timedelta(minutes=1), name="retention"
+    )
     return app
 
 
@@ -129,7 +152,3 @@ async def _stop_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("event=handler_error error=%s", type(context.error).__name__, exc_info=context.error)

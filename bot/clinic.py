@@ -68,6 +68,7 @@ class Clinic:
         )
         values["clinic.prices"] = "\n".join(f"{item}: {price}" for item, price in self.prices)
         values["clinic.retention_days"] = str(self.retention_days)
+        values["clinic.closed_request_days"] = str(self.closed_request_days)
         values["emergency"] = self.text["emergency_number"]
         values["clinic_phone"] = self.text["phone"]
         return values

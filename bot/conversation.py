@@ -10,11 +10,13 @@ from typing import Any
 from bot import records
 from bot.content import Content
 from bot.notify import handoff_html, request_buttons, request_html
+from bot.privacy import forget_client
 from bot.render import staff_call, to_api_call
 from bot.storage import Storage, Transaction
 from flows.events import (
     Client,
     Event,
+    Forget,
     ForwardToStaff,
     LogUnanswered,
     Step,
@@ -26,7 +28,7 @@ from flows.screening import Level
 from flows.state import Conversation
 
 log = logging.getLogger(__name__)
-_StaffCall = tuple[str, dict[str, Any], str, int]
+_StaffCall = tuple[str, dict[str, Any], str, int | None]
 
 
 @dataclass
@@ -60,7 +62,8 @@ class ConversationService:
             # Staff messages are queued after the client's replies, so the client hears first.
             for method, payload, purpose, ref in staff_calls:
                 await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
-            await tx.save_state(client.chat_id, step.state.to_json())
+            if not any(isinstance(e, Forget) for e in step.effects):
+                await tx.save_state(client.chat_id, step.state.to_json())
         log.info(
             "event=handled kind=%s stage=%s request=%s",
             type(event).__name__, step.state.stage, request_no or "-",
@@ -82,6 +85,11 @@ class ConversationService:
                     "urgent", Level.URGENT, (effect.flag,), "", "", "", "", effect.consent_at
                 )
                 request_no = await self._request(tx, client, urgent, calls)
+            elif isinstance(effect, Forget):
+                for method, payload, purpose, ref in await forget_client(
+                    tx, client.chat_id, self.staff_chat_id
+                ):
+                    calls.append((method, payload, purpose, ref))
             elif isinstance(effect, ForwardToStaff):
                 ref = await records.add_handoff(tx.db, client.chat_id, "in", effect.text)
                 html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)

@@ -96,7 +96,12 @@ class ForwardToStaff:
     text: str
 
 
-Effect = LogUnanswered | SubmitRequest | UrgentAlert | ForwardToStaff
+@dataclass(frozen=True)
+class Forget:
+    """Delete everything held about the client, withdraw open requests, tell staff."""
+
+
+Effect = LogUnanswered | SubmitRequest | UrgentAlert | ForwardToStaff | Forget
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from flows.events import (
     Command,
     Contact,
     Event,
+    Forget,
     ForwardToStaff,
     LogUnanswered,
     NonText,
@@ -57,6 +58,14 @@ class FrontDesk:
                 return self.booking.start(state, restarted=in_flow)
             case Command(name="staff"):
                 return self._handoff(state)
+            case Command(name="privacy"):
+                return Step(state, (Reply(self.messages.text("privacy")),))
+            case Command(name="forget"):
+                buttons = (
+                    (Button(self.messages.button("forget_yes"), "forget:yes"),),
+                    (Button(self.messages.button("forget_no"), "forget:no"),),
+                )
+                return Step(state, (Reply(self.messages.text("forget_confirm"), buttons),))
             case Command(name="cancel") if in_flow:
                 return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
             case Command():
@@ -112,6 +121,11 @@ class FrontDesk:
             return self.booking.start(state, restarted=in_flow)
         if verb == "staff":
             return self._handoff(state)
+        if action == "forget:yes":
+            done = Reply(self.messages.text("forget_done"))
+            return Step(Conversation(), (done,), (Forget(),))
+        if action == "forget:no":
+            return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
 
     def _stale(self, state: Conversation, client: Client) -> Step:

@@ -52,6 +52,10 @@ TEXTS: dict[str, frozenset[str]] = {
         "handoff_ask": "",
         "handoff_sent": "",
         "handoff_reply": "text",
+        "privacy": "",
+        "forget_confirm": "",
+        "forget_done": "",
+        "forget_kept": "",
         "staff_confirmed": "request_no",
         "staff_needs_note": "request_no",
         "staff_declined": "request_no",
@@ -62,7 +66,7 @@ BUTTONS: dict[str, frozenset[str]] = {
     name: frozenset({"first_name"} if name == "use_name" else ())
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
-        "cancel change_name change_phone change_times change_areas back"
+        "cancel change_name change_phone change_times change_areas back forget_yes forget_no"
     ).split()
 }
 CHOICES = ("times", "areas")

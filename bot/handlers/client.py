@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
@@ -9,7 +11,7 @@ from bot.conversation import ConversationService
 from bot.outbox import Outbox
 from flows.events import Client, Command, Contact, Event, NonText, Press, Text
 
-COMMANDS = ("start", "help", "topics", "book", "staff")
+COMMANDS = ("start", "help", "topics", "book", "staff", "privacy", "forget", "cancel")
 
 
 class ClientHandlers:
@@ -31,7 +33,7 @@ class ClientHandlers:
         """Handle a text message."""
         message = update.effective_message
         if message is not None and message.text is not None:
-            await self._run(update, Text(message.text))
+            await self._run(update, Text(_printable(message.text)))
 
     async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a shared contact (the phone-number button)."""
@@ -53,6 +55,8 @@ class ClientHandlers:
         if query is None:
             return
         await query.answer()
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            return
         message_id = query.message.message_id if query.message else None
         await self._run(update, Press(query.data or ""), message_id)
 
@@ -63,6 +67,13 @@ class ClientHandlers:
         client = Client(user.id, chat.id, user.first_name or "", user.username)
         if await self.service.handle(update.update_id, client, event, edit_message_id):
             await self.outbox.flush()
+
+
+def _printable(text: str) -> str:
+    """Drop control and formatting characters (keeping line breaks and emoji)."""
+    return "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co")
+    )
 
 
 def _kind(message: Message) -> str:

@@ -73,8 +73,8 @@ async def running(api: FakeBotApi, content: Content, tmp_path: Path) -> AsyncIte
     settings = make_settings(api, tmp_path / "bot.sqlite3")
     storage = await Storage.open(settings.db_path)
     bot = Running(api, settings, content, storage)
-    await bot.start()
     try:
+        await bot.start()
         yield bot
     finally:
         await bot.stop()

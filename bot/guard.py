@@ -1,0 +1,57 @@
+"""A per-client flood limit, checked before any work or storage is done for an update."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+
+class FloodGuard:
+    """Allow at most `limit` updates per client in `window` seconds; warn once, then drop."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        warning: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.warning = warning
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def allow(self, user_id: int) -> bool | None:
+        """Return True to process, None to drop after warning, False to drop silently."""
+        now = self.clock()
+        stamps = self._seen.setdefault(user_id, deque())
+        while stamps and now - stamps[0] > self.window:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            stamps.append(now)
+            self._warned.discard(user_id)
+            return True
+        if user_id in self._warned:
+            return False
+        self._warned.add(user_id)
+        return None
+
+    async def check(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop a flooding client's update before any handler runs (PTB handler group -1)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != "private":
+            return
+        verdict = self.allow(user.id)
+        if verdict:
+            return
+        if verdict is None:
+            await context.bot.send_message(chat.id, self.warning)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
