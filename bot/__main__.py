@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat with the bot in this terminal, no Telegram needed")
     chat.add_argument("--db", default=":memory:", help="SQLite file to keep (default: none)")
     chat.set_defaults(func=_chat)
+    export = sub.add_parser("export", help="write all requests to a CSV file (CLINIC_DB)")
+    export.add_argument("file", help="the CSV file to write, e.g. requests.csv")
+    export.set_defaults(func=_export)
     check = sub.add_parser("check", help="validate every YAML file the bot loads")
     check.set_defaults(func=_check)
     faq = sub.add_parser("faq", help="work with the FAQ knowledge base")
@@ -99,6 +102,18 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = load_settings(telegram=False)
     asyncio.run(run_console(_content(settings), args.db))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.export import export_requests
+
+    settings = load_settings(telegram=False)
+    if not settings.db_path.exists():
+        raise SettingsError(f"CLINIC_DB: no database at {settings.db_path}")
+    content = _content(settings)
+    count = asyncio.run(export_requests(settings.db_path, args.file, content.questionnaire))
+    print(f"Wrote {count} requests to {args.file}")
     return 0
 
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import (
@@ -120,7 +121,7 @@ async def start_application(
     await app.updater.start_webhook(
         listen=settings.webhook_listen,
         port=settings.webhook_port,
-        url_path="telegram",
+        url_path=urlsplit(webhook_url).path.strip("/"),
         webhook_url=webhook_url,
         secret_token=settings.webhook_secret,
         allowed_updates=Update.ALL_TYPES,

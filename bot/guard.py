@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.handlers.common import answer_quietly
 
 
 class FloodGuard:
@@ -51,7 +55,8 @@ class FloodGuard:
         if verdict:
             return
         if verdict is None:
-            await context.bot.send_message(chat.id, self.warning)
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, self.warning)
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer_quietly(update.callback_query)
         raise ApplicationHandlerStop

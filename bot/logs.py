@@ -23,17 +23,29 @@ class RedactToken(logging.Filter):
             if self.token in message:
                 record.msg = message.replace(self.token, "<token>")
                 record.args = None
+            if record.exc_info and not record.exc_text:
+                text = logging.Formatter().formatException(record.exc_info)
+                record.exc_text = text.replace(self.token, "<token>")
         return True
 
 
+class _BotHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler this module installs (so a second call replaces it, not others)."""
+
+
 def setup_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level; quieten libraries that log URLs."""
-    handler = logging.StreamHandler()
+    """Log to stderr at the configured level, without personal data or the token.
+
+    Even at DEBUG, python-telegram-bot and httpx stay at INFO/WARNING: at DEBUG they log
+    request parameters (message texts, button labels: health data) and URLs (the token).
+    """
+    handler = _BotHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactToken(settings.token))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _BotHandler)] + [handler]
     root.setLevel(settings.log_level)
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for library, floor in (("telegram", logging.INFO), ("httpx", logging.WARNING),
+                           ("httpcore", logging.WARNING), ("apscheduler", logging.WARNING),
+                           ("aiosqlite", logging.INFO), ("tornado", logging.INFO)):  # fmt: skip
+        logging.getLogger(library).setLevel(max(floor, logging.getLevelName(settings.log_level)))

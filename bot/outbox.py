@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,7 +22,6 @@ from bot.storage import OutboxItem, Storage
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-AfterSend = Callable[[OutboxItem, int | None], Awaitable[None]]
 
 
 class ApiSender(Protocol):
@@ -39,12 +37,10 @@ class ApiSender(Protocol):
 class Outbox:
     """Sends what the storage queued; failed items wait and are tried again."""
 
-    def __init__(
-        self, storage: Storage, bot: ApiSender, after_send: AfterSend | None = None
-    ) -> None:
+    def __init__(self, storage: Storage, bot: ApiSender, backoff: float = 1.0) -> None:
         self.storage = storage
         self.bot = bot
-        self.after_send = after_send
+        self.backoff = backoff  # seconds before the first retry; doubles each time
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
 
@@ -103,7 +99,7 @@ class Outbox:
             await self._give_up(item, f"forbidden: {exc.message}")
             return True
         except TelegramError as exc:
-            backoff = min(MAX_BACKOFF, 2.0 ** min(item.attempts, 9))
+            backoff = min(MAX_BACKOFF, self.backoff * 2.0 ** min(item.attempts, 9))
             await self._retry(item, backoff, f"{type(exc).__name__}: {exc.message}")
             return False
         await self._sent(item, _message_id(result))
@@ -121,8 +117,6 @@ class Outbox:
 
     async def _sent(self, item: OutboxItem, message_id: int | None) -> None:
         await self.storage.mark_sent(item.id, message_id)
-        if self.after_send is not None:
-            await self.after_send(item, message_id)
 
     async def _retry(self, item: OutboxItem, seconds: float, reason: str) -> None:
         log.warning(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.records import FINAL_STATUSES
-from bot.storage import Storage, Transaction
+from bot.storage import Storage, Transaction, iso
 
 log = logging.getLogger(__name__)
 StaffCall = tuple[str, dict[str, Any], str, int | None]
@@ -84,9 +84,9 @@ async def purge_expired(
 ) -> PurgeReport:
     """Delete answers with no request behind them, old closed requests and old logs."""
     now = now or datetime.now(UTC)
-    answers_before = (now - timedelta(days=retention_days)).isoformat(timespec="seconds")
-    closed_before = (now - timedelta(days=closed_request_days)).isoformat(timespec="seconds")
-    updates_before = (now - timedelta(days=7)).isoformat(timespec="seconds")
+    answers_before = iso(now - timedelta(days=retention_days))
+    closed_before = iso(now - timedelta(days=closed_request_days))
+    updates_before = iso(now - timedelta(days=7))
     async with storage.transaction() as tx:
         # Conversation state is where answers of an unfinished check live.
         c1 = await tx.db.execute(

@@ -20,9 +20,14 @@ class StorageError(Exception):
     """The database cannot be opened or is from a newer version of the bot."""
 
 
+def iso(moment: datetime) -> str:
+    """Return a time as the UTC ISO text the database stores (comparable as text)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def now_iso() -> str:
-    """Return the current UTC time as ISO text (what the database stores)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """Return the current UTC time as database text."""
+    return iso(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,7 @@ class Storage:
         await self.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
             "WHERE id = ?",
-            (error[:200], retry_at.isoformat(timespec="seconds"), outbox_id),
+            (error[:200], iso(retry_at), outbox_id),
         )
 
     async def give_up(self, outbox_id: int, error: str) -> None:

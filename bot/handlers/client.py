@@ -8,6 +8,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.conversation import ConversationService
+from bot.handlers.common import answer_quietly
 from bot.outbox import Outbox
 from flows.events import Client, Command, Contact, Event, NonText, Press, Text
 
@@ -54,7 +55,7 @@ class ClientHandlers:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
+        await answer_quietly(query)
         if update.effective_chat is None or update.effective_chat.type != "private":
             return
         message_id = query.message.message_id if query.message else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.common import answer_quietly
 from bot.outbox import Outbox
 from bot.staff import StaffMember, StaffService
 
@@ -25,12 +26,12 @@ class StaffHandlers:
             return
         chat = query.message.chat.id if query.message else None
         if not self.service.is_staff(chat, query.from_user.id):
-            await query.answer("Only clinic staff can do that.", show_alert=True)
+            await answer_quietly(query, "Only clinic staff can do that.", alert=True)
             return
         message_id = query.message.message_id if query.message else None
         staff = StaffMember(query.from_user.id, _name(update))
         notice = await self.service.press(update.update_id, staff, query.data or "", message_id)
-        await query.answer(notice)
+        await answer_quietly(query, notice)
         await self.outbox.flush()
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,50 @@
+"""Export requests to CSV for the clinic's records."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+
+from bot import records
+from bot.storage import Storage
+from flows.screening import Questionnaire
+
+COLUMNS = (
+    "request", "received_utc", "kind", "status", "level", "flagged", "name", "phone",
+    "telegram_username", "preferred_times", "focus", "consent_utc", "staff_actions",
+)  # fmt: skip
+
+
+async def export_requests(
+    db_path: Path | str, out: Path | str, questionnaire: Questionnaire
+) -> int:
+    """Write every stored request to a CSV file; return how many were written."""
+    storage = await Storage.open(db_path)
+    try:
+        async with storage.reading() as db:
+            async with db.execute("SELECT id FROM requests ORDER BY id") as cursor:
+                ids = [int(r[0]) for r in await cursor.fetchall()]
+            rows = []
+            for request_id in ids:
+                req = await records.get_request(db, request_id)
+                if req is None:
+                    continue
+                actions = await records.actions_of(db, request_id)
+                rows.append((
+                    req.id, req.created_at, req.kind, req.status, req.level,
+                    "; ".join(questionnaire.labels(req.flags)), req.name, req.phone,
+                    req.username or "", req.times, req.concern, req.consent_at or "",
+                    "; ".join(f"{a} by {who} at {at}" for a, who, at in actions),
+                ))  # fmt: skip
+    finally:
+        await storage.close()
+    await asyncio.to_thread(_write, Path(out), rows)
+    return len(rows)
+
+
+def _write(path: Path, rows: list[tuple[object, ...]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)

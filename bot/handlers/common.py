@@ -1,0 +1,20 @@
+"""Helpers shared by the handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+
+async def answer_quietly(
+    query: CallbackQuery, text: str | None = None, alert: bool = False
+) -> None:
+    """Stop the button's spinner; if Telegram is unreachable, carry on with the work anyway."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.warning("event=answer_callback_failed error=%s", type(exc).__name__)
