@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot import records
@@ -43,7 +44,7 @@ async def export_requests(
     return len(rows)
 
 
-def _write(path: Path, rows: list[tuple[object, ...]]) -> None:
+def _write(path: Path, rows: Sequence[tuple[object, ...]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
