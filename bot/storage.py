@@ -193,6 +193,13 @@ class Storage:
             (error[:200], iso(retry_at), outbox_id),
         )
 
+    async def retry_pending_now(self) -> int:
+        """Make every undelivered item due now (used at start-up: Telegram may be back)."""
+        return await self.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE sent_at IS NULL AND gave_up_at IS NULL",
+            (now_iso(),),
+        )
+
     async def give_up(self, outbox_id: int, error: str) -> None:
         """Stop retrying an outbox item that Telegram refuses for good."""
         await self.execute(

@@ -22,14 +22,14 @@ class Person:
     def chat(self) -> int:
         return self.chat_id if self.chat_id is not None else self.user_id
 
-    async def say(self, text: str, expect: str) -> SentMessage:
+    async def say(self, text: str, expect: str, timeout: float = 5) -> SentMessage:
         """Send a message and wait for a reply containing `expect`."""
         mark = self.api.version
         self.api.send_text(
             self.user_id, text, chat_id=self.chat_id, first_name=self.first_name,
             username=self.username,
         )  # fmt: skip
-        return await self.api.wait_for_text(self.chat, expect, mark)
+        return await self.api.wait_for_text(self.chat, expect, mark, timeout)
 
     async def tap(self, label: str, expect: str) -> SentMessage:
         """Tap a button and wait for a new or edited message containing `expect`."""

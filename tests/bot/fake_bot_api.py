@@ -115,6 +115,7 @@ class FakeBotApi:
         self._outage = False
         self._last_call = 0.0
         self.version = 0
+        self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -133,6 +134,8 @@ class FakeBotApi:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._runner is not None
+        self._closing = True  # end pending long polls now instead of after their timeout
+        await self._notify()
         await self._runner.cleanup()
 
     @property
@@ -174,6 +177,13 @@ class FakeBotApi:
         self.updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return update
+
+    def redeliver(self, update: JSON) -> None:
+        """Queue an update again with its original id, as Telegram does after a crash."""
+        clean = {k: v for k, v in update.items() if not k.startswith("_")}
+        self.updates.append(clean)
+        self.updates.sort(key=lambda u: int(u["update_id"]))
+        asyncio.get_running_loop().create_task(self._notify())
 
     def send_text(
         self,
@@ -448,7 +458,7 @@ class FakeBotApi:
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(available())), timeout
+                        self._changed.wait_for(lambda: bool(available()) or self._closing), timeout
                     )
         batch = available()
         for update in batch:

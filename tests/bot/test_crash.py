@@ -1,0 +1,111 @@
+"""The real `clinic-bot run` process: kill -9 in the middle of a booking, then start again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.conftest import STAFF_CHAT, TOKEN
+from tests.bot.driver import Person
+from tests.bot.fake_bot_api import FakeBotApi
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class BotProcess:
+    """`python -m bot run` against the fake server, started and killed like a real deployment."""
+
+    def __init__(self, api: FakeBotApi, db: Path) -> None:
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "STAFF", "CLINIC"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": str(STAFF_CHAT),
+            "TELEGRAM_API_URL": api.root_url, "CLINIC_DB": str(db), "LOG_LEVEL": "INFO",
+        }  # fmt: skip
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no cleanup at all
+        await self.proc.wait()
+
+    async def terminate(self) -> tuple[int, str]:
+        assert self.proc is not None and self.proc.stderr is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.proc.wait(), 15)
+        return code, (await self.proc.stderr.read()).decode()
+
+
+@pytest.fixture
+async def process(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    bot = BotProcess(api, tmp_path / "bot.sqlite3")
+    yield bot
+    if bot.proc is not None and bot.proc.returncode is None:
+        await bot.kill()
+
+
+async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
+    api: FakeBotApi, process: BotProcess
+) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await ann.say("/book", "Do you agree?", timeout=20)
+    await ann.tap("✅ I agree", "Health check (1 of 4)")
+    await ann.tap("None of these", "Health check (2 of 4)")
+    await ann.tap("Blood thinners", "Tap any that apply")
+    await api.wait_until_idle()
+    await process.kill()
+    # Taps while the bot is down wait at Telegram; one more lands just as it is killed again.
+    api.tap(ann.user_id, "Done ➡️")
+    await process.start()
+    await api.wait_for_text(ann.chat, "Health check (3 of 4)", timeout=20)
+    await api.wait_until_idle()
+    api.tap(ann.user_id, "None of these")
+    await process.kill()
+    await process.start()
+    await api.wait_for_text(ann.chat, "Health check (4 of 4)", timeout=20)
+    await ann.tap("None of these", "What name")
+    await ann.say("Ann", "best phone number")
+    await ann.say("07700 900123", "When would suit you?")
+    await ann.say("mornings", "What would you like us to work on?")
+    await ann.tap("Skip ➡️", "Here's your request")
+    # Telegram fails while the request is sent, and the bot is killed before it recovers:
+    # the stored request and its messages must still go out, once, after the restart.
+    api.outage(True)
+    api.tap(ann.user_id, "✅ Send request")
+    await api.wait_until_idle(quiet=1.0)
+    await process.kill()
+    api.outage(False)
+    await process.start()
+    await api.wait_for_text(ann.chat, "is with our team", timeout=20)
+    note = await api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=20)
+    assert "<b>Blood thinners</b>" in note.text and "CLEARANCE" in note.text
+    await ann.say("parking?", "Market Street", timeout=20)
+    texts = [m.text for m in api.messages(ann.chat)]
+    for step in ("Health check (2 of 4)", "Health check (3 of 4)", "Health check (4 of 4)",
+                 "is with our team"):  # fmt: skip
+        assert sum(t.startswith(step) or step in t for t in texts) == 1, (step, texts)
+    assert len([m for m in api.messages(STAFF_CHAT) if "Appointment request" in m.text]) == 1
+    code, log = await process.terminate()
+    assert code == 0
+
+
+async def test_sigterm_shuts_down_cleanly(api: FakeBotApi, process: BotProcess) -> None:
+    await process.start()
+    await Person(api, 42).say("/start", "Welcome", timeout=20)
+    code, log = await process.terminate()
+    assert code == 0
+    assert "event=stopped" in log
+    assert "Traceback" not in log
+    assert TOKEN not in log

@@ -1,0 +1,87 @@
+"""Nothing lost, nothing doubled: Telegram outages, retries, redelivered updates, restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.outbox import Outbox
+from tests.bot.conftest import STAFF_CHAT, Running
+from tests.bot.driver import Person, book
+
+
+def fast_retries(running: Running) -> None:
+    assert running.app is not None
+    outbox: Outbox = running.app.bot_data["outbox"]
+    outbox.backoff = 0.05
+
+
+async def staff_notes(running: Running) -> list[str]:
+    return [m.text for m in running.api.messages(STAFF_CHAT) if "Appointment request" in m.text]
+
+
+@pytest.mark.parametrize("failure", ["outage", "429", "502", "dropped connection"])
+async def test_a_request_made_while_telegram_fails_reaches_staff_exactly_once(
+    running: Running, failure: str
+) -> None:
+    fast_retries(running)
+    ann = Person(running.api, 42, "Ann")
+    summary = await book(ann, send=False)
+    if failure == "outage":
+        running.api.outage(True)
+    elif failure == "429":
+        running.api.fail(None, status=429, retry_after=1, times=3)
+    elif failure == "502":
+        running.api.fail(None, status=502, times=3)
+    else:
+        running.api.drop_connection("sendMessage", times=2)
+    running.api.press(ann.user_id, summary.data_of("✅ Send request"), summary)
+    await running.api.wait_until_idle(quiet=0.5)
+    rows = await running.storage.fetch_all("SELECT count(*) FROM requests")
+    assert rows[0][0] == 1, "the request is stored even though Telegram is failing"
+    if failure == "outage":
+        assert await staff_notes(running) == []
+        running.api.outage(False)
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=10)
+    await running.api.wait_for_text(ann.chat, "is with our team", timeout=10)
+    await running.api.wait_until_idle(quiet=1.5)
+    assert len(await staff_notes(running)) == 1
+    confirmations = [m for m in running.api.messages(ann.chat) if "is with our team" in m.text]
+    assert len(confirmations) == 1
+    pending = await running.storage.fetch_all("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    assert pending[0][0] == 0
+
+
+async def test_an_update_delivered_again_after_a_restart_is_handled_once(
+    running: Running,
+) -> None:
+    ann = Person(running.api, 42, "Ann")
+    summary = await book(ann, send=False)
+    mark = running.api.version
+    send = running.api.press(ann.user_id, summary.data_of("✅ Send request"), summary)
+    await running.api.wait_for_text(ann.chat, "is with our team", mark)
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
+    await running.stop()
+    running.api.redeliver(send)
+    running.api.redeliver(running.api.send_text(ann.user_id, "parking?"))
+    await running.start()
+    await running.api.wait_for_text(ann.chat, "Market Street", mark)
+    await running.api.wait_until_idle()
+    rows = await running.storage.fetch_all("SELECT count(*) FROM requests")
+    assert rows[0][0] == 1
+    assert len([m for m in running.api.messages(ann.chat) if "is with our team" in m.text]) == 1
+    assert len([m for m in running.api.messages(ann.chat) if "Market Street" in m.text]) == 1
+    assert len(await staff_notes(running)) == 1
+
+
+async def test_client_replies_wait_for_telegram_and_keep_their_order(running: Running) -> None:
+    fast_retries(running)
+    running.api.outage(True)
+    for text in ("parking?", "do you take card", "gift voucher"):
+        running.api.send_text(42, text)
+    await running.api.wait_until_idle(quiet=0.5)
+    assert running.api.messages(42) == []
+    running.api.outage(False)
+    replies = await running.api.wait_for_messages(42, 3, timeout=10)
+    assert "Market Street" in replies[0].text
+    assert "contactless" in replies[1].text
+    assert "Gift vouchers" in replies[2].text
