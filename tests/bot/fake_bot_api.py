@@ -245,7 +245,8 @@ class FakeBotApi:
             "document": {**file, "file_name": "x.pdf"},
             "location": {"latitude": 51.5, "longitude": -0.12},
             "poll": {"id": "p1", "question": "?", "options": [
-                {"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}],
+                {"persistent_id": "o1", "text": "a", "voter_count": 0},
+                {"persistent_id": "o2", "text": "b", "voter_count": 0}],
                 "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
                 "type": "regular", "allows_multiple_answers": False},
         }  # fmt: skip

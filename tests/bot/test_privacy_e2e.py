@@ -1,4 +1,4 @@
-"""Privacy: consent time, /privacy, /forget removing every row, retention, no health data in logs."""
+"""Privacy: consent time, /privacy, /forget deleting every row, retention, clean logs."""
 
 from __future__ import annotations
 
