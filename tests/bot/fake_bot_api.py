@@ -248,7 +248,8 @@ class FakeBotApi:
                 {"persistent_id": "o1", "text": "a", "voter_count": 0},
                 {"persistent_id": "o2", "text": "b", "voter_count": 0}],
                 "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-                "type": "regular", "allows_multiple_answers": False},
+                "type": "regular", "allows_multiple_answers": False,
+                "allows_revoting": False, "members_only": False},
         }  # fmt: skip
         message = self._message(user_id)
         message[kind] = bodies[kind]
