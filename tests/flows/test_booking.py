@@ -106,7 +106,7 @@ def give_details(chat: Chat) -> None:
     chat.text("Tuesday after 5pm")
     chat.tap("Neck and shoulders")
     chat.tap("Done ➡️")
-    assert chat.state.stage is Stage.CONFIRM
+    assert stage_of(chat) is Stage.CONFIRM
 
 
 def test_clear_path_sends_a_request_with_no_flags(chat: Chat) -> None:
@@ -226,7 +226,7 @@ def test_bad_phone_and_someone_elses_contact_are_refused_politely(chat: Chat) ->
     assert "doesn't look like a phone number" in chat.said()
     chat.send(Contact("+15550100", own=False))
     assert "your own number" in chat.said()
-    assert chat.state.stage is Stage.PHONE and chat.state.phone == ""
+    assert stage_of(chat) is Stage.PHONE and chat.state.phone == ""
 
 
 def test_change_from_the_summary_goes_back_to_the_summary(chat: Chat) -> None:
@@ -236,7 +236,7 @@ def test_change_from_the_summary_goes_back_to_the_summary(chat: Chat) -> None:
     chat.tap("✏️ Change")
     chat.tap("Name")
     chat.text("Ann-Marie O'Neill")
-    assert chat.state.stage is Stage.CONFIRM
+    assert stage_of(chat) is Stage.CONFIRM
     assert "Ann-Marie O'Neill" in chat.said()
 
 
