@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 from bot.clinic import DEFAULT_CLINIC_FILE
 from bot.console import run_console
 from bot.content import Content
+from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SET = ROOT / "tests" / "faq" / "cases" / "dev-set.yaml"
@@ -117,3 +119,19 @@ async def test_console_leaves_on_quit(content: Content, answer: str) -> None:
     printed: list[str] = []
     await run_console(content, read=lambda _: answer, out=printed.append)
     assert printed[-1] == "Bye!"
+
+
+def test_export_writes_the_header_and_says_how_many(tmp_path: Path) -> None:
+    db, out = tmp_path / "clinic.sqlite3", tmp_path / "requests.csv"
+    missing = cli("export", str(out), env={"CLINIC_DB": str(db)})
+    assert_one_line_error(missing, "CLINIC_DB", str(db))
+    assert not out.exists()
+
+    async def create() -> None:
+        await (await Storage.open(db)).close()
+
+    asyncio.run(create())
+    result = cli("export", str(out), env={"CLINIC_DB": str(db)})
+    assert result.returncode == 0, result.stderr
+    assert "Wrote 0 requests" in result.stdout
+    assert out.read_text(encoding="utf-8").startswith("request,received_utc,kind,status,level")
