@@ -34,6 +34,7 @@ from bot.privacy import purge_expired
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage import Storage
+from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 # More than 20 messages in 10 seconds from one client gets one polite slow-down reply.
@@ -62,6 +63,7 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=0))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_start_worker)
         .post_stop(_stop_worker)
         .build()

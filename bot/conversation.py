@@ -45,12 +45,15 @@ class ConversationService:
         client: Client,
         event: Event,
         edit_message_id: int | None = None,
-    ) -> bool:
-        """Handle one client event; False if this update was already handled."""
+    ) -> frozenset[int]:
+        """Handle one client event; return the chats that now have messages queued.
+
+        Nothing is queued (an empty set) for an update that was already handled.
+        """
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.claim_update(update_id):
                 log.info("event=duplicate_update update_id=%s", update_id)
-                return False
+                return frozenset()
             state = Conversation.from_json(await tx.load_state(client.chat_id))
             step = self.content.desk.handle(state, client, event, datetime.now(UTC))
             request_no, staff_calls = await self._apply(tx, client, step)
@@ -68,7 +71,8 @@ class ConversationService:
             "event=handled kind=%s stage=%s request=%s",
             type(event).__name__, step.state.stage, request_no or "-",
         )  # fmt: skip
-        return True
+        chats = {client.chat_id} if step.replies else set()
+        return frozenset(chats | ({self.staff_chat_id} if staff_calls else set()))
 
     async def _apply(
         self, tx: Transaction, client: Client, step: Step

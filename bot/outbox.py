@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from bot.storage import OutboxItem, Storage
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+BATCH = 50  # outbox items read at a time for one chat
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
@@ -42,33 +44,51 @@ class Outbox:
         self.bot = bot
         self.backoff = backoff  # seconds before the first retry; doubles each time
         self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+        # At most this many chats are sent to at once.
+        self._parallel = asyncio.Semaphore(32)
 
     def wake(self) -> None:
         """Ask the worker to look for due items now."""
         self._wake.set()
 
-    async def flush(self) -> int:
-        """Deliver every due item, oldest first; return how many were delivered."""
-        async with self._lock:
+    async def flush(self, chats: Iterable[int] | None = None) -> int:
+        """Deliver every due item of these chats (default: all), each chat's in order.
+
+        Chats are served side by side; one chat's items go one at a time, and a failed
+        item holds back the ones after it, so a chat's messages never arrive out of order.
+        Return how many items were delivered.
+        """
+        if chats is None:
+            chats = await self.storage.chats_with_pending_outbox()
+        counts = await asyncio.gather(*(self._flush_chat(chat) for chat in chats))
+        return sum(counts)
+
+    async def _flush_chat(self, chat_id: int) -> int:
+        async with self._parallel, self._chat_lock(chat_id):
             delivered = 0
-            blocked: set[int] = set()
             while True:
-                items = [i for i in await self.storage.pending_outbox() if i.chat_id not in blocked]
-                if not items:
-                    return delivered
-                progress = False
+                items = await self.storage.pending_outbox(chat_id, BATCH)
                 for item in items:
-                    if item.chat_id in blocked:
-                        continue
-                    if await self._deliver(item):
-                        delivered += 1
-                        progress = True
-                    else:
-                        # Keep a chat's messages in order: wait for the failed one first.
-                        blocked.add(item.chat_id)
-                if not progress:
+                    if not await self._deliver(item):
+                        return delivered
+                    delivered += 1
+                if len(items) < BATCH:
                     return delivered
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat's lock, so one item is never sent twice by two flushes."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id], self._locks[chat_id]
 
     async def run(self, interval: float = 1.0) -> None:
         """Flush the outbox whenever woken, and at least every `interval` seconds."""

@@ -59,11 +59,10 @@ class Transaction:
 
     async def load_state(self, chat_id: int) -> str | None:
         """Return the stored conversation state of a chat."""
-        async with self.db.execute(
+        rows = await self.db.execute_fetchall(
             "SELECT state FROM conversations WHERE chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return str(row[0]) if row else None
+        )
+        return next((str(row[0]) for row in rows), None)
 
     async def save_state(self, chat_id: int, state: str) -> None:
         """Store a chat's conversation state."""
@@ -151,12 +150,14 @@ class Storage:
 
     async def fetch_all(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
         """Run a read query and return its rows."""
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One round trip to the database thread (a cursor would take three).
+        async with self._lock:
+            return list(await self.db.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """Run one write statement on its own; return the number of rows changed."""
-        async with self._lock, self.db.execute(sql, params) as cursor:
+        async with self._lock:
+            cursor = await self.db.execute(sql, params)
             return cursor.rowcount
 
     async def top_unanswered(self, limit: int = 10) -> list[tuple[str, int, str | None]]:
@@ -168,15 +169,24 @@ class Storage:
         )
         return [(str(r[0]), int(r[1]), r[2]) for r in rows]
 
-    async def pending_outbox(self, limit: int = 50) -> list[OutboxItem]:
-        """Return undelivered outbox items that are due, oldest first."""
+    async def pending_outbox(self, chat_id: int | None = None, limit: int = 50) -> list[OutboxItem]:
+        """Return undelivered outbox items that are due (of one chat, or all), oldest first."""
         rows = await self.fetch_all(
             "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox "
             "WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY id LIMIT ?",
-            (now_iso(), limit),
+            "AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?",
+            (now_iso(), chat_id, chat_id, limit),
         )
         return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    async def chats_with_pending_outbox(self) -> list[int]:
+        """Return the chats that have undelivered outbox items due now, oldest first."""
+        rows = await self.fetch_all(
+            "SELECT chat_id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL "
+            "AND next_attempt_at <= ? GROUP BY chat_id ORDER BY min(id)",
+            (now_iso(),),
+        )
+        return [int(r[0]) for r in rows]
 
     async def mark_sent(self, outbox_id: int, message_id: int | None) -> None:
         """Record that Telegram accepted an outbox item."""

@@ -66,8 +66,9 @@ class ClientHandlers:
         if user is None or chat is None:
             return
         client = Client(user.id, chat.id, user.first_name or "", user.username)
-        if await self.service.handle(update.update_id, client, event, edit_message_id):
-            await self.outbox.flush()
+        chats = await self.service.handle(update.update_id, client, event, edit_message_id)
+        if chats:
+            await self.outbox.flush(chats)
 
 
 def _printable(text: str) -> str:

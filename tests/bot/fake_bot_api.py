@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +119,9 @@ class FakeBotApi:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Called with (method, params) after each successful call; benchmarks use it to time
+        # replies without polling the whole record.
+        self.listeners: list[Callable[[str, JSON], None]] = []
 
     async def __aenter__(self) -> FakeBotApi:
         app = web.Application()
@@ -413,6 +417,9 @@ class FakeBotApi:
         if handler is None:
             return self._error(404, "Not Found")
         result = await handler(params)
+        if not isinstance(result, web.Response):
+            for listener in self.listeners:
+                listener(key, params)
         await self._notify()
         if isinstance(result, web.Response):
             return result

@@ -47,7 +47,11 @@ async def test_forget_deletes_everything_and_tells_client_and_staff(running: Run
     await ann.say("is the car park free?", "Sent")
     await book(bob)
     note = await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-    await staff(running.api).tap("📞 Contacted", "Contacted by Sam")
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #2")
+    mark = running.api.version
+    desk = staff(running.api)
+    running.api.press(desk.user_id, note.data_of("📞 Contacted"), note, first_name="Sam")
+    await running.api.wait_for_text(STAFF_CHAT, "Contacted by Sam", mark)
     await running.api.wait_until_idle()
     assert all(n > 0 for n in (await rows_about(running, 42)).values())
     confirm = await ann.say("/forget", "Are you sure?")

@@ -1,0 +1,332 @@
+"""Load benchmark: simulated clients through the fake Bot API server, over real HTTP.
+
+The fake server and the clients run in this process; each bot runs in a process of its
+own, as it would next to the real Telegram, so its CPU and memory are its own. Phases:
+  echo     a minimal python-telegram-bot echo bot: the ceiling for this machine
+  faq      the clinic bot answering FAQ messages (same clients, same messages)
+  booking  clients going through the whole booking flow at once; then every request
+           is checked to be stored once and sent to staff exactly once
+
+Both bots poll the same fake server with the same python-telegram-bot settings. The clinic
+bot runs with its AIORateLimiter in place but with the limits off: with Telegram's own
+limits (30 messages a second) the benchmark would measure the limiter, not the bot.
+
+Run (needs the test extra for the fake server):
+    python benchmarks/load.py [--clients 200] [--messages 10] [--bookings 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import resource
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.app import build_application, start_application, stop_application  # noqa: E402
+from bot.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
+from bot.content import load_content  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.storage import Storage  # noqa: E402
+from tests.bot.fake_bot_api import JSON, FakeBotApi  # noqa: E402
+
+TOKEN = "123456:BENCHMARK-token-for-the-fake-server"
+STAFF_CHAT = -100999
+FIRST_CLIENT = 10_000
+CASES = ROOT / "tests" / "faq" / "cases"
+StartedApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Replies:
+    """Per-chat wake-ups when the bot sends or edits a message there."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+        self.events: dict[int, asyncio.Event] = {}
+        api.listeners.append(self._seen)
+
+    def _seen(self, method: str, params: JSON) -> None:
+        if method in ("sendmessage", "editmessagetext") and "chat_id" in params:
+            self.event(int(params["chat_id"])).set()
+
+    def event(self, chat_id: int) -> asyncio.Event:
+        return self.events.setdefault(chat_id, asyncio.Event())
+
+    async def wait(self, chat_id: int, fragment: str, after: int, within: float = 120) -> None:
+        """Wait for a message in the chat, new or edited after version `after`, with `fragment`."""
+        event = self.event(chat_id)
+        deadline = time.monotonic() + within
+        while True:
+            event.clear()
+            for message in reversed(self.api.messages(chat_id)):
+                if message.version > after and fragment in message.text:
+                    return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {fragment!r} in chat {chat_id}")
+            await asyncio.wait_for(event.wait(), remaining)
+
+
+def faq_messages() -> list[str]:
+    return [
+        case["q"] for path in sorted(CASES.glob("*.yaml"))
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    ]  # fmt: skip
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
+
+
+# ---- the bot's process ----
+
+
+def build_echo(api_url: str) -> StartedApp:
+    """The ceiling: python-telegram-bot's minimal echo bot, default settings."""
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    app = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    return app
+
+
+async def serve(kind: str, api_url: str, db: str) -> None:
+    """Run one bot until SIGTERM, then print its memory figures as JSON."""
+    base = rss_mb()
+    storage = None
+    if kind == "echo":
+        app = build_echo(api_url)
+    else:
+        settings = Settings(token=TOKEN, staff_chat_id=STAFF_CHAT, api_url=api_url,
+                            db_path=Path(db))  # fmt: skip
+        storage = await Storage.open(settings.db_path)
+        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
+        app = build_application(
+            settings, load_content(DEFAULT_CLINIC_FILE), storage, rate_limiter=limiter
+        )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await start_application(app, poll_timeout=10)
+    await stop.wait()
+    await stop_application(app)
+    if storage is not None:
+        await storage.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_mb": peak, "base_mb": base}))
+
+
+# ---- the clients' side: the fake Telegram and the people writing to the bot ----
+
+
+class BotProcess:
+    """A bot running in its own process against the fake server."""
+
+    def __init__(self, kind: str, api: FakeBotApi, db: Path) -> None:
+        self.args = [sys.executable, __file__, "--serve", kind, api.root_url, str(db)]
+        self.api = api
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> BotProcess:
+        self.proc = await asyncio.create_subprocess_exec(*self.args, stdout=asyncio.subprocess.PIPE)
+        await self.api.wait_for_call("deleteWebhook", timeout=60)  # polling has started
+        return self
+
+    async def stop(self) -> dict[str, float]:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = await self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise SystemExit(f"the bot process failed with exit code {self.proc.returncode}")
+        figures: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+        return figures
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def chat_phase(kind: str, clients: int, per_client: int) -> dict[str, Any]:
+    """Every client sends `per_client` messages, each after the reply to the last."""
+    messages = faq_messages()
+    async with FakeBotApi() as api:
+        replies = Replies(api)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with BotProcess(kind, api, Path(tmp) / "bench.sqlite3") as bot:
+                latencies: list[float] = []
+
+                async def client(chat_id: int) -> None:
+                    pick = random.Random(chat_id)
+                    for _ in range(per_client):
+                        mark = api.version
+                        t0 = time.perf_counter()
+                        api.send_text(chat_id, pick.choice(messages))
+                        await replies.wait(chat_id, "", mark)
+                        latencies.append((time.perf_counter() - t0) * 1000)
+
+                started = time.perf_counter()
+                await asyncio.gather(*(client(FIRST_CLIENT + i) for i in range(clients)))
+                elapsed = time.perf_counter() - started
+                memory = await bot.stop()
+    total = clients * per_client
+    return {
+        "phase": kind, "clients": clients, "updates": total, "seconds": elapsed,
+        "updates_per_s": total / elapsed, "p50_ms": statistics.median(latencies),
+        "p99_ms": pct(latencies, 0.99), **memory,
+    }  # fmt: skip
+
+
+async def booking_phase(clients: int) -> dict[str, Any]:
+    """Every client books at once; then check each request was stored and sent exactly once."""
+    async with FakeBotApi() as api:
+        replies = Replies(api)
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.sqlite3"
+            async with BotProcess("clinic", api, db) as bot:
+                latencies: list[float] = []
+                updates = 0
+
+                async def step(chat_id: int, action: Callable[[], object], expect: str) -> None:
+                    nonlocal updates
+                    mark = api.version
+                    t0 = time.perf_counter()
+                    action()
+                    updates += 1
+                    await replies.wait(chat_id, expect, mark)
+                    latencies.append((time.perf_counter() - t0) * 1000)
+
+                async def client(chat_id: int) -> None:
+                    def say(text: str) -> Callable[[], object]:
+                        return lambda: api.send_text(chat_id, text, first_name="Ann")
+
+                    def tap(label: str) -> Callable[[], object]:
+                        return lambda: api.tap(chat_id, label, first_name="Ann")
+
+                    await step(chat_id, say("/book"), "Do you agree?")
+                    await step(chat_id, tap("✅ I agree"), "Health check (1 of 4)")
+                    for group in range(4):
+                        following = f"Health check ({group + 2} of 4)" if group < 3 else "What name"
+                        await step(chat_id, tap("None of these"), following)
+                    await step(chat_id, tap("Use “Ann”"), "best phone number")
+                    await step(chat_id, say("07700 900123"), "When would suit you?")
+                    await step(chat_id, tap("Weekday evenings"), "When would suit you?")
+                    await step(chat_id, tap("Done ➡️"), "What would you like us to work on?")
+                    await step(
+                        chat_id, tap("Neck and shoulders"), "What would you like us to work on?"
+                    )
+                    await step(chat_id, tap("Done ➡️"), "Here's your request")
+                    await step(chat_id, tap("✅ Send request"), "is with our team")
+
+                started = time.perf_counter()
+                await asyncio.gather(*(client(FIRST_CLIENT + i) for i in range(clients)))
+                flow_s = time.perf_counter() - started
+                notes = await _staff_notes(api, replies, clients)
+                delivered_s = time.perf_counter() - started
+                memory = await bot.stop()
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                stored, distinct = conn.execute(
+                    "SELECT count(*), count(DISTINCT chat_id) FROM requests"
+                ).fetchone()
+                pending = conn.execute(
+                    "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+                ).fetchone()[0]
+    return {
+        "phase": "booking", "clients": clients, "updates": updates, "seconds": flow_s,
+        "updates_per_s": updates / flow_s, "p50_ms": statistics.median(latencies),
+        "p99_ms": pct(latencies, 0.99), **memory, "all_sent_s": delivered_s,
+        "requests_stored": stored, "distinct_clients": distinct, "staff_notes": len(notes),
+        "distinct_notes": len(set(notes)), "outbox_pending": pending,
+    }  # fmt: skip
+
+
+async def _staff_notes(api: FakeBotApi, replies: Replies, expected: int) -> list[int]:
+    """Wait until staff got `expected` request notes (or 60 s of silence); return their numbers."""
+    event = replies.event(STAFF_CHAT)
+    while True:
+        event.clear()
+        notes = [m.text for m in api.messages(STAFF_CHAT) if "Appointment request #" in m.text]
+        if len(notes) >= expected:
+            break
+        try:
+            await asyncio.wait_for(event.wait(), 60)
+        except TimeoutError:
+            break
+    await asyncio.sleep(1)  # anything doubled would arrive now
+    notes = [m.text for m in api.messages(STAFF_CHAT) if "Appointment request #" in m.text]
+    return [int(t.split("Appointment request #")[1].split("<")[0]) for t in notes]
+
+
+def report(echo: dict[str, Any], faq: dict[str, Any], booking: dict[str, Any]) -> None:
+    print(f"{'phase':<9} {'clients':>7} {'updates':>8} {'upd/s':>7} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'peak MB':>8}")  # fmt: skip
+    for row in (echo, faq, booking):
+        print(f"{row['phase']:<9} {row['clients']:>7} {row['updates']:>8} "
+              f"{row['updates_per_s']:>7.0f} {row['p50_ms']:>7.1f} {row['p99_ms']:>7.1f} "
+              f"{row['peak_mb']:>8.0f}")  # fmt: skip
+    share = faq["updates_per_s"] / echo["updates_per_s"]
+    print(f"FAQ throughput: {share:.0%} of the echo bot's (target: at least 50%)")
+    lost = booking["clients"] - booking["distinct_notes"]
+    doubled = booking["staff_notes"] - booking["distinct_notes"]
+    print(f"booking: {booking['clients']} clients, {booking['requests_stored']} requests stored "
+          f"({booking['distinct_clients']} distinct clients), {booking['staff_notes']} staff "
+          f"notes ({booking['distinct_notes']} distinct), lost {max(lost, 0)}, doubled "
+          f"{doubled}, outbox pending {booking['outbox_pending']}; flow done in "
+          f"{booking['seconds']:.1f} s, all notes sent by "
+          f"{booking['all_sent_s']:.1f} s")  # fmt: skip
+    print("latency: from the update being queued at the fake server to the bot's reply "
+          "arriving there; peak MB: the bot's process")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200, help="clients for echo and faq")
+    parser.add_argument("--messages", type=int, default=10, help="messages per client (max 20)")
+    parser.add_argument("--bookings", type=int, default=1000, help="clients that book at once")
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(*args.serve))
+        return
+
+    async def run_all() -> None:
+        per_client = min(args.messages, 20)  # more would trip the per-client flood limit
+        echo = await chat_phase("echo", args.clients, per_client)
+        faq = await chat_phase("clinic", args.clients, per_client)
+        faq["phase"] = "faq"
+        booking = await booking_phase(args.bookings)
+        report(echo, faq, booking)
+
+    asyncio.run(run_all())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Handle updates from different chats side by side, and each chat's strictly in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+# How many updates may be in progress at once, across all chats.
+MAX_CONCURRENT_UPDATES = 64
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Run updates concurrently, but never two of the same chat at once.
+
+    A client tapping quickly sees their taps handled in the order they made them, while
+    a slow Telegram call for one client does not hold up everybody else.
+    """
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int | None, asyncio.Lock] = {}
+        self._waiting: dict[int | None, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Process the update once no earlier update of its chat is in progress."""
+        key = chat_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def chat_key(update: object) -> int | None:
+    """Return the chat an update belongs to (its sender's id if it has no chat)."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
