@@ -69,7 +69,7 @@ def build_application(
         .build()
     )
     staff_chat = settings.staff_chat_id
-    outbox = Outbox(storage, app.bot)
+    outbox = Outbox(storage, app.bot, staff_chat_id=staff_chat)
     app.bot_data["outbox"] = outbox
     clients = ClientHandlers(ConversationService(content, storage, staff_chat), outbox)
     staff = StaffHandlers(

@@ -12,7 +12,7 @@ from bot.content import Content
 from bot.notify import handoff_html, request_buttons, request_html
 from bot.privacy import forget_client
 from bot.render import staff_call, to_api_call
-from bot.storage import Storage, Transaction
+from bot.storage import OutboxItem, Storage, Transaction
 from flows.events import (
     Client,
     Event,
@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 _StaffCall = tuple[str, dict[str, Any], str, int | None]
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What handling one update queued for delivery."""
+
+    replies: tuple[OutboxItem, ...]  # to the client's chat, in order
+    caught_up: bool  # nothing older was still waiting for delivery in the client's chat
+    staff: bool  # something was queued for the staff chat
+
+
 @dataclass
 class ConversationService:
     """Load state, decide, then store the new state, effects and replies atomically."""
@@ -45,16 +54,14 @@ class ConversationService:
         client: Client,
         event: Event,
         edit_message_id: int | None = None,
-    ) -> frozenset[int]:
-        """Handle one client event; return the chats that now have messages queued.
-
-        Nothing is queued (an empty set) for an update that was already handled.
-        """
+    ) -> Handled:
+        """Handle one client event: decide, then store the outcome in one transaction."""
         async with self.storage.transaction() as tx:
-            if update_id is not None and not await tx.claim_update(update_id):
+            chat = await tx.open_chat(update_id, client.chat_id)
+            if chat is None:
                 log.info("event=duplicate_update update_id=%s", update_id)
-                return frozenset()
-            state = Conversation.from_json(await tx.load_state(client.chat_id))
+                return Handled((), caught_up=True, staff=False)
+            state = Conversation.from_json(chat.state)
             step = self.content.desk.handle(state, client, event, datetime.now(UTC))
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
@@ -65,14 +72,15 @@ class ConversationService:
             # Staff messages are queued after the client's replies, so the client hears first.
             for method, payload, purpose, ref in staff_calls:
                 await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
-            if not any(isinstance(e, Forget) for e in step.effects):
+            forgotten = any(isinstance(e, Forget) for e in step.effects)
+            if not forgotten and step.state != state:
                 await tx.save_state(client.chat_id, step.state.to_json())
+            replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
         log.info(
             "event=handled kind=%s stage=%s request=%s",
             type(event).__name__, step.state.stage, request_no or "-",
         )  # fmt: skip
-        chats = {client.chat_id} if step.replies else set()
-        return frozenset(chats | ({self.staff_chat_id} if staff_calls else set()))
+        return Handled(replies, caught_up=chat.undelivered == 0, staff=bool(staff_calls))
 
     async def _apply(
         self, tx: Transaction, client: Client, step: Step

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from telegram import (
     ReplyKeyboardRemove,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.storage import OutboxItem, Storage
 
@@ -39,14 +39,21 @@ class ApiSender(Protocol):
 class Outbox:
     """Sends what the storage queued; failed items wait and are tried again."""
 
-    def __init__(self, storage: Storage, bot: ApiSender, backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        bot: ApiSender,
+        backoff: float = 1.0,
+        staff_chat_id: int | None = None,
+    ) -> None:
         self.storage = storage
         self.bot = bot
         self.backoff = backoff  # seconds before the first retry; doubles each time
+        self.staff_chat_id = staff_chat_id
         self._wake = asyncio.Event()
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
-        # At most this many chats are sent to at once.
+        # At most this many chats are flushed at once.
         self._parallel = asyncio.Semaphore(32)
 
     def wake(self) -> None:
@@ -66,20 +73,16 @@ class Outbox:
         return sum(counts)
 
     async def _flush_chat(self, chat_id: int) -> int:
-        async with self._parallel, self._chat_lock(chat_id):
-            delivered = 0
-            while True:
-                items = await self.storage.pending_outbox(chat_id, BATCH)
-                for item in items:
-                    if not await self._deliver(item):
-                        return delivered
-                    delivered += 1
-                if len(items) < BATCH:
-                    return delivered
+        async with self._parallel, self.holding(chat_id):
+            return await self.deliver_held(chat_id)
 
     @contextlib.asynccontextmanager
-    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        """Hold the chat's lock, so one item is never sent twice by two flushes."""
+    async def holding(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold a chat's delivery lock: nothing else sends to the chat meanwhile.
+
+        Held while an update is stored and its replies sent, it keeps another flush from
+        sending the same new items a second time.
+        """
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
@@ -89,6 +92,28 @@ class Outbox:
             self._users[chat_id] -= 1
             if not self._users[chat_id]:
                 del self._users[chat_id], self._locks[chat_id]
+
+    async def deliver_held(self, chat_id: int, known: Sequence[OutboxItem] | None = None) -> int:
+        """Deliver a chat's due items in order, with its lock held (see `holding`).
+
+        `known` are the chat's only undelivered items, just queued: they are sent without
+        reading them back. Stop at the first item that fails; it is retried later.
+        """
+        if known is not None:
+            return await self._deliver_in_order(known)
+        delivered = 0
+        while True:
+            items = await self.storage.pending_outbox(chat_id, BATCH)
+            sent = await self._deliver_in_order(items)
+            delivered += sent
+            if sent < len(items) or len(items) < BATCH:
+                return delivered
+
+    async def _deliver_in_order(self, items: Sequence[OutboxItem]) -> int:
+        for done, item in enumerate(items):
+            if not await self._deliver(item):
+                return done
+        return len(items)
 
     async def run(self, interval: float = 1.0) -> None:
         """Flush the outbox whenever woken, and at least every `interval` seconds."""
@@ -104,26 +129,44 @@ class Outbox:
             self._wake.clear()
 
     async def _deliver(self, item: OutboxItem) -> bool:
+        """Send one item; True if it is settled (sent, or refused for good)."""
         try:
             result = await self._call(item)
         except RetryAfter as exc:
             await self._retry(item, _seconds(exc.retry_after), "429 retry after")
             return False
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
+        except ChatMigrated as exc:
+            # A group that became a supergroup has a new id; the setting must follow it.
+            log.error(
+                "event=chat_moved chat=%s new_chat_id=%s: set STAFF_CHAT_ID to the new id",
+                item.chat_id,
+                exc.new_chat_id,
+            )
+            await self._retry(item, MAX_BACKOFF, "chat migrated")
+            return False
+        except (BadRequest, Forbidden) as exc:
+            if isinstance(exc, BadRequest) and "not modified" in exc.message.lower():
                 await self._sent(item, None)
                 return True
-            await self._give_up(item, f"bad request: {exc.message}")
-            return True
-        except Forbidden as exc:
-            await self._give_up(item, f"forbidden: {exc.message}")
+            if item.chat_id == self.staff_chat_id and _chat_unreachable(exc):
+                # Staff must not miss a request: wait until the bot is (back) in the group.
+                log.error(
+                    "event=staff_chat_unreachable reason=%s: add the bot to the staff group "
+                    "and check STAFF_CHAT_ID",
+                    exc.message,
+                )
+                await self._retry(item, self._backoff(item), "staff chat unreachable")
+                return False
+            await self._give_up(item, f"{type(exc).__name__}: {exc.message}")
             return True
         except TelegramError as exc:
-            backoff = min(MAX_BACKOFF, self.backoff * 2.0 ** min(item.attempts, 9))
-            await self._retry(item, backoff, f"{type(exc).__name__}: {exc.message}")
+            await self._retry(item, self._backoff(item), f"{type(exc).__name__}: {exc.message}")
             return False
         await self._sent(item, _message_id(result))
         return True
+
+    def _backoff(self, item: OutboxItem) -> float:
+        return min(MAX_BACKOFF, self.backoff * 2.0 ** min(item.attempts, 9))
 
     async def _call(self, item: OutboxItem) -> Any:
         kwargs = dict(item.payload)
@@ -162,6 +205,12 @@ def _markup(data: dict[str, Any]) -> ReplyMarkup:
     if "keyboard" in data:
         return ReplyKeyboardMarkup.de_json(data, None)
     return ReplyKeyboardRemove.de_json(data, None)
+
+
+def _chat_unreachable(exc: TelegramError) -> bool:
+    """Say whether an error is about the chat itself, not about one message."""
+    text = exc.message.lower()
+    return isinstance(exc, Forbidden) or "chat not found" in text or "not a member" in text
 
 
 def _seconds(value: object) -> float:

@@ -43,11 +43,30 @@ class OutboxItem:
     attempts: int
 
 
+# A chat's state, and how many of its outbox items still wait to be sent.
+_CHAT_READS = (
+    "(SELECT state FROM conversations WHERE chat_id = ?), "
+    "(SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL)"
+)
+_CLAIM_RETURNING = (
+    "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?) RETURNING "
+)
+
+
+@dataclass(frozen=True)
+class ChatSnapshot:
+    """A chat's stored state, read at the start of handling one of its updates."""
+
+    state: str | None
+    undelivered: int  # outbox items of the chat that were queued before and are not yet sent
+
+
 class Transaction:
     """Writes that happen together or not at all."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
+        self.queued: list[OutboxItem] = []  # what enqueue() added, in order
 
     async def claim_update(self, update_id: int) -> bool:
         """Record an update as handled; False if it was handled before (a redelivery)."""
@@ -56,6 +75,22 @@ class Transaction:
             (update_id, now_iso()),
         )
         return cursor.rowcount == 1
+
+    async def open_chat(self, update_id: int | None, chat_id: int) -> ChatSnapshot | None:
+        """Claim an update and read its chat's state, in one round trip.
+
+        Return None if the update was handled before (Telegram delivered it again).
+        """
+        if update_id is None:
+            rows = await self.db.execute_fetchall("SELECT " + _CHAT_READS, (chat_id, chat_id))
+        else:
+            # RETURNING yields no row when the update id was already there.
+            rows = await self.db.execute_fetchall(
+                _CLAIM_RETURNING + _CHAT_READS, (update_id, now_iso(), chat_id, chat_id)
+            )
+        for state, undelivered in rows:
+            return ChatSnapshot(None if state is None else str(state), int(undelivered))
+        return None
 
     async def load_state(self, chat_id: int) -> str | None:
         """Return the stored conversation state of a chat."""
@@ -90,15 +125,17 @@ class Transaction:
         payload: dict[str, Any],
         purpose: str,
         ref: int | None = None,
-    ) -> int:
-        """Queue a Bot API call for delivery; return its outbox id."""
+    ) -> OutboxItem:
+        """Queue a Bot API call for delivery; return the queued item."""
         now = now_iso()
         cursor = await self.db.execute(
             "INSERT INTO outbox (chat_id, method, payload, purpose, ref, created_at, "
             "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (chat_id, method, json.dumps(payload, ensure_ascii=False), purpose, ref, now, now),
         )
-        return int(cursor.lastrowid or 0)
+        item = OutboxItem(int(cursor.lastrowid or 0), chat_id, method, payload, purpose, ref, 0)
+        self.queued.append(item)
+        return item
 
 
 class Storage:
@@ -189,9 +226,14 @@ class Storage:
         return [int(r[0]) for r in rows]
 
     async def mark_sent(self, outbox_id: int, message_id: int | None) -> None:
-        """Record that Telegram accepted an outbox item."""
+        """Record that Telegram accepted an outbox item, and drop its text.
+
+        Only the message id is kept (staff replies and /forget need it): what was said to a
+        client, health-check answers included, is not kept as a transcript.
+        """
         await self.execute(
-            "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
+            "payload = '{}' WHERE id = ?",
             (now_iso(), message_id, outbox_id),
         )
 

@@ -66,9 +66,12 @@ class ClientHandlers:
         if user is None or chat is None:
             return
         client = Client(user.id, chat.id, user.first_name or "", user.username)
-        chats = await self.service.handle(update.update_id, client, event, edit_message_id)
-        if chats:
-            await self.outbox.flush(chats)
+        # The chat's lock is held from storing to sending, so its new replies go out once.
+        async with self.outbox.holding(chat.id):
+            done = await self.service.handle(update.update_id, client, event, edit_message_id)
+            await self.outbox.deliver_held(chat.id, done.replies if done.caught_up else None)
+        if done.staff:
+            await self.outbox.flush([self.service.staff_chat_id])
 
 
 def _printable(text: str) -> str:

@@ -85,8 +85,8 @@ async def test_webhook_refuses_posts_without_the_secret(
         await http.post(local, json=genuine, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     await api.wait_for_text(43, "Market Street")
     assert api.messages(42) == []
-    rows = await storage.fetch_all("SELECT chat_id FROM conversations")
-    assert [r[0] for r in rows] == [43]
+    rows = await storage.fetch_all("SELECT update_id FROM processed_updates")
+    assert [r[0] for r in rows] == [genuine["update_id"]], "the forged update was never handled"
 
 
 async def test_staff_user_ids_limits_who_in_the_staff_chat_can_act(
