@@ -84,6 +84,13 @@ class _Failure:
     drop: bool = False
 
 
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def _chat(chat_id: int, chat_type: str | None = None, title: str = "Group") -> JSON:
     kind = chat_type or ("private" if chat_id > 0 else "supergroup")
     chat: JSON = {"id": chat_id, "type": kind}
@@ -114,6 +121,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._failures: dict[str | None, _Failure] = {}
         self._outage = False
+        self._blocked: dict[int, str] = {}  # chat id -> the 403 description Telegram gives
         self._last_call = 0.0
         self.version = 0
         self._closing = False
@@ -339,6 +347,13 @@ class FakeBotApi:
         """Close the connection without an answer on the next calls of a method."""
         self._failures[method.lower()] = _Failure(0, None, times, drop=True)
 
+    def block(self, chat_id: int, description: str | None) -> None:
+        """Refuse (403) every call to a chat, as when the bot was removed; None lifts it."""
+        if description is None:
+            self._blocked.pop(chat_id, None)
+        else:
+            self._blocked[chat_id] = description
+
     def outage(self, on: bool) -> None:
         """Fail every method except getUpdates and getMe with 502 while on."""
         self._outage = on
@@ -413,6 +428,10 @@ class FakeBotApi:
         if failure is not None:
             await self._notify()
             return self._error(failure.status, "Simulated failure", failure.retry_after)
+        blocked = self._blocked.get(_int_or_none(params.get("chat_id")) or 0)
+        if blocked is not None:
+            await self._notify()
+            return self._error(403, blocked)
         handler = getattr(self, f"_m_{key}", None)
         if handler is None:
             return self._error(404, "Not Found")

@@ -85,3 +85,31 @@ async def test_client_replies_wait_for_telegram_and_keep_their_order(running: Ru
     assert "Market Street" in replies[0].text
     assert "contactless" in replies[1].text
     assert "Gift vouchers" in replies[2].text
+
+
+async def test_a_request_waits_while_the_bot_is_out_of_the_staff_group(running: Running) -> None:
+    fast_retries(running)
+    running.api.block(STAFF_CHAT, "Forbidden: bot was kicked from the supergroup chat")
+    ann = Person(running.api, 42, "Ann")
+    await book(ann)
+    await running.api.wait_until_idle(quiet=0.5)
+    assert await staff_notes(running) == []
+    refused = [c for c in running.api.calls_of("sendMessage") if c.params["chat_id"] == STAFF_CHAT]
+    assert refused, "the bot did try the staff chat"
+    running.api.block(STAFF_CHAT, None)
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=10)
+    await running.api.wait_until_idle(quiet=1.0)
+    assert len(await staff_notes(running)) == 1
+
+
+async def test_a_client_who_blocked_the_bot_does_not_hold_up_others(running: Running) -> None:
+    fast_retries(running)
+    running.api.block(42, "Forbidden: bot was blocked by the user")
+    running.api.send_text(42, "parking?")
+    await running.api.wait_until_idle(quiet=0.5)
+    given_up = await running.storage.fetch_all(
+        "SELECT count(*) FROM outbox WHERE chat_id = 42 AND gave_up_at IS NOT NULL"
+    )
+    assert given_up[0][0] == 1, "a reply the client can never receive is not retried forever"
+    bob = Person(running.api, 43, "Bob")
+    await bob.say("parking?", "Market Street")
