@@ -37,6 +37,9 @@ from bot.storage import Storage
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
+# Seconds between one getUpdates call and the next. Idle, a message still arrives at once
+# (the call waits for it); busy, updates come in batches, for far fewer calls to Telegram.
+POLL_PAUSE = 0.05
 # More than 20 messages in 10 seconds from one client gets one polite slow-down reply.
 FLOOD_LIMIT = (20, 10.0)
 ErrorHandler = Callable[[object, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -109,6 +112,7 @@ async def start_application(
     webhook_url: str | None = None,
     settings: Settings | None = None,
     poll_timeout: int = 30,
+    poll_pause: float = POLL_PAUSE,
 ) -> None:
     """Start the bot and receive updates the way run_polling does, without owning the loop."""
     await app.initialize()
@@ -117,7 +121,7 @@ async def start_application(
     await app.start()
     assert app.updater is not None
     if webhook_url is None:
-        await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+        await app.updater.start_polling(poll_interval=poll_pause, timeout=poll_timeout)
         return
     assert settings is not None
     await app.updater.start_webhook(

@@ -12,7 +12,7 @@ from faq.kb import Entry, KnowledgeBase, SmallTalk
 from faq.text import fold, segments
 
 # Character-level similarity is computed only for the best few entries, to stay fast.
-_FUZZY_TOP = 5
+_FUZZY_TOP = 3
 
 
 @dataclass(frozen=True)
