@@ -135,3 +135,18 @@ def test_export_writes_the_header_and_says_how_many(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Wrote 0 requests" in result.stdout
     assert out.read_text(encoding="utf-8").startswith("request,received_utc,kind,status,level")
+
+
+def test_output_cut_short_by_a_pipe_ends_quietly() -> None:
+    # As in `clinic-bot faq eval cases.yaml | head -1`: the reader leaves early.
+    regression = ROOT / "tests" / "faq" / "cases" / "regression.yaml"
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "faq", "eval", str(regression), "--json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # gone before anything is printed
+        errors = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "Traceback" not in errors
+    assert proc.returncode != 0
