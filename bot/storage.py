@@ -53,6 +53,15 @@ _CLAIM_RETURNING = (
 )
 
 
+# An outbox item `o` that is due now (both ? are the current time): not yet settled, its
+# retry time reached, and no earlier item of its chat still waiting for a retry.
+_DUE = (
+    "o.sent_at IS NULL AND o.gave_up_at IS NULL AND o.next_attempt_at <= ? AND NOT EXISTS ("
+    "SELECT 1 FROM outbox w WHERE w.sent_at IS NULL AND w.gave_up_at IS NULL "
+    "AND w.next_attempt_at > ? AND w.chat_id = o.chat_id AND w.id < o.id)"
+)
+
+
 @dataclass(frozen=True)
 class ChatSnapshot:
     """A chat's stored state, read at the start of handling one of its updates."""
@@ -207,21 +216,28 @@ class Storage:
         return [(str(r[0]), int(r[1]), r[2]) for r in rows]
 
     async def pending_outbox(self, chat_id: int | None = None, limit: int = 50) -> list[OutboxItem]:
-        """Return undelivered outbox items that are due (of one chat, or all), oldest first."""
+        """Return the outbox items due to be sent (of one chat, or all), oldest first.
+
+        A chat's messages go out in order: behind an item that waits for a retry, its
+        chat's later items wait too.
+        """
+        now = now_iso()
         rows = await self.fetch_all(
-            "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox "
-            "WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ? "
-            "AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?",
-            (now_iso(), chat_id, chat_id, limit),
+            "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox o WHERE "  # noqa: S608 (constants only)
+            + _DUE
+            + " AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?",
+            (now, now, chat_id, chat_id, limit),
         )
         return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
 
     async def chats_with_pending_outbox(self) -> list[int]:
-        """Return the chats that have undelivered outbox items due now, oldest first."""
+        """Return the chats that have outbox items due now, oldest first."""
+        now = now_iso()
         rows = await self.fetch_all(
-            "SELECT chat_id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL "
-            "AND next_attempt_at <= ? GROUP BY chat_id ORDER BY min(id)",
-            (now_iso(),),
+            "SELECT chat_id FROM outbox o WHERE "  # noqa: S608 (constants only)
+            + _DUE
+            + " GROUP BY chat_id ORDER BY min(id)",
+            (now, now),
         )
         return [int(r[0]) for r in rows]
 

@@ -113,3 +113,16 @@ async def test_a_client_who_blocked_the_bot_does_not_hold_up_others(running: Run
     assert given_up[0][0] == 1, "a reply the client can never receive is not retried forever"
     bob = Person(running.api, 43, "Bob")
     await bob.say("parking?", "Market Street")
+
+
+async def test_a_reply_held_back_by_telegram_still_arrives_before_later_ones(
+    running: Running,
+) -> None:
+    fast_retries(running)
+    running.api.fail("sendMessage", status=429, retry_after=1)
+    running.api.send_text(42, "parking?")
+    await running.api.wait_for_call("sendMessage")
+    running.api.send_text(42, "do you take card")
+    replies = await running.api.wait_for_messages(42, 2, timeout=10)
+    assert "Market Street" in replies[0].text
+    assert "contactless" in replies[1].text
