@@ -30,10 +30,13 @@ class FloodGuard:
         self.clock = clock
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
+        self._swept = clock()
 
     def allow(self, user_id: int) -> bool | None:
         """Return True to process, None to drop after warning, False to drop silently."""
         now = self.clock()
+        if now - self._swept > self.window:
+            self._forget_quiet(now)
         stamps = self._seen.setdefault(user_id, deque())
         while stamps and now - stamps[0] > self.window:
             stamps.popleft()
@@ -45,6 +48,14 @@ class FloodGuard:
             return False
         self._warned.add(user_id)
         return None
+
+    def _forget_quiet(self, now: float) -> None:
+        """Drop the clients who wrote nothing within the window, so memory stays small."""
+        self._swept = now
+        quiet = [user for user, stamps in self._seen.items() if now - stamps[-1] > self.window]
+        for user in quiet:
+            del self._seen[user]
+            self._warned.discard(user)
 
     async def check(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop a flooding client's update before any handler runs (PTB handler group -1)."""
