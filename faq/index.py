@@ -7,7 +7,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from faq.kb import Entry, KnowledgeBase
-from faq.text import COMMON_WORDS_FILE, OFF_TOPIC_WORDS_FILE, Normaliser, load_words
+from faq.text import (
+    COMMON_WORDS_FILE,
+    OFF_TOPIC_WORDS_FILE,
+    Normaliser,
+    everyday_words,
+    load_words,
+)
 
 
 @dataclass(frozen=True)
@@ -32,12 +38,13 @@ class Index:
         texts = [t for e in kb.entries for t in texts_of(e)]
         texts += [phrase for group in kb.synonyms for phrase in group]
         vocabulary = [w for t in texts for w in bare.words(t, correct=False)]
+        off_topic = load_words(OFF_TOPIC_WORDS_FILE)
         self.normaliser = Normaliser(
             kb.aliases,
             kb.synonyms,
             vocabulary,
-            load_words(COMMON_WORDS_FILE),
-            load_words(OFF_TOPIC_WORDS_FILE),
+            load_words(COMMON_WORDS_FILE) | (everyday_words() - off_topic),
+            off_topic,
         )
         doc_terms: list[tuple[int, frozenset[str]]] = []
         vocab_of: list[set[str]] = [set() for _ in kb.entries]

@@ -12,6 +12,7 @@ from pathlib import Path
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
 OFF_TOPIC_WORDS_FILE = Path(__file__).with_name("off_topic_words.txt")
@@ -41,12 +42,25 @@ _CONTRACTIONS = (
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _SEGMENT = re.compile(r"[.!?;\n]+")
 _MAX_PHRASE = 4
+EVERYDAY_WORDS = 2000
 
 
 def load_words(path: Path) -> frozenset[str]:
     """Read a word list (one or more words a line; lines starting with # are comments)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(w.lower() for line in lines if not line.startswith("#") for w in line.split())
+
+
+@lru_cache(maxsize=4)
+def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
+    """Return English's `count` most frequent words (pyspellchecker's frequency list).
+
+    Words such as "honestly", "weird" or "tomorrow" say little about which FAQ a message
+    is about; without this list each would count as a sign of an unrelated topic.
+    """
+    counts = SpellChecker(language="en").word_frequency.dictionary
+    commonest = sorted(counts, key=counts.__getitem__, reverse=True)[:count]
+    return frozenset(w for w in commonest if w.isalpha())
 
 
 def fold(text: str) -> str:
