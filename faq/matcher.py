@@ -17,7 +17,7 @@ _FUZZY_TOP = 3
 
 @dataclass(frozen=True)
 class Tuning:
-    """Thresholds of the decision; the defaults were tuned on held-out client messages."""
+    """Thresholds of the decision; the defaults were tuned on tests/faq/cases."""
 
     answer: float = 0.53
     margin: float = 0.05
