@@ -28,6 +28,7 @@ class Tuning:
     common_weight: float = 0.8
     fuzzy: float = 0.1
     novelty: float = 0.5
+    sentence_blend: float = 0.5  # share of the whole message's score in a sentence's
     max_suggestions: int = 3
 
 
@@ -109,14 +110,19 @@ class Matcher:
     def rank(self, message: str, top: int = 3) -> tuple[Candidate, ...]:
         """Return the best-scoring entries, best first.
 
-        A long message is also scored sentence by sentence, so that the question
-        is not drowned by the context around it.
+        A long message is also scored sentence by sentence, so that the question is not
+        drowned by the context around it; a sentence's score is blended with the whole
+        message's, so that a short aside ("could a knot do that?") does not outweigh it.
         """
-        scores: dict[int, float] = {}
+        scores = self._score_text(message)
         parts = segments(message)
-        for text in [message, *parts] if len(parts) > 1 else [message]:
-            for entry, score in self._score_text(text).items():
-                scores[entry] = max(scores.get(entry, 0.0), score)
+        if len(parts) > 1:
+            whole = dict(scores)
+            blend = self.tuning.sentence_blend
+            for part in parts:
+                for entry, score in self._score_text(part).items():
+                    mixed = (1 - blend) * score + blend * whole.get(entry, 0.0)
+                    scores[entry] = max(scores.get(entry, 0.0), mixed)
         order = sorted(scores, key=lambda i: -scores[i])[:top]
         order += [i for i in range(len(self.kb.entries)) if i not in scores][: top - len(order)]
         return tuple(Candidate(self.kb.entries[i], round(scores.get(i, 0.0), 3)) for i in order)
