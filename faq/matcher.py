@@ -23,9 +23,12 @@ class Tuning:
     margin: float = 0.05
     suggest: float = 0.35
     oov_weight: float = 1.5
+    off_topic_weight: float = 4.0  # a word of another business or subject
     non_keyword: float = 0.75
     evidence: float = 1.5
+    keyword_evidence: float = 0.75
     common_weight: float = 0.8
+    everyday_idf_cap: float = 2.0
     fuzzy: float = 0.1
     novelty: float = 0.5
     sentence_blend: float = 0.5  # share of the whole message's score in a sentence's
@@ -130,9 +133,14 @@ class Matcher:
     def _weight(self, term: str) -> float:
         idf = self.index.idf.get(term)
         if idf is not None:
-            return idf
+            # An everyday word ("next", "down") is weak evidence even when it happens to
+            # appear in only one entry's phrasings.
+            everyday = self.normaliser.is_common(term)
+            return min(idf, self.tuning.everyday_idf_cap) if everyday else idf
         if self.normaliser.is_common(term):
             return self.tuning.common_weight
+        if self.normaliser.is_off_topic(term):
+            return self.tuning.off_topic_weight
         return self.tuning.oov_weight
 
     def _score_text(self, text: str) -> dict[int, float]:
@@ -148,7 +156,9 @@ class Matcher:
         for term, w in weights.items():
             for entry, own in index.owners.get(term, ()):
                 covered[entry] += w * own
-                matched[entry] += w
+                # An entry's own keyword is evidence for it even when the word is common
+                # across the knowledge base ("trigger points?").
+                matched[entry] += w if own < 1 else max(w, t.keyword_evidence)
             for d in index.postings.get(term, ()):
                 shared[d] += w
         best_doc: dict[int, float] = defaultdict(float)

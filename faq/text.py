@@ -97,6 +97,7 @@ class Normaliser:
         self._known = (
             frozenset(self._vocab) | common_words | protected | _STOPWORDS | set(self._aliases)
         )
+        self._off_topic = frozenset(self._stemmer.stemWord(w) for w in protected)
         self._phrases = self._phrase_table(synonyms)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
         self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
@@ -145,6 +146,10 @@ class Normaliser:
                         (index, phrase, f"{first[1]} (in the group of '{synonyms[first[0]][0]}')")
                     )
         return found
+
+    def is_off_topic(self, term: str) -> bool:
+        """Say whether a term names another business or subject (pizza, dentist, pharmacy)."""
+        return term in self._off_topic
 
     def is_common(self, term: str) -> bool:
         """Say whether a term is an everyday word (weak evidence either way)."""
