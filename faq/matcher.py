@@ -19,7 +19,7 @@ _FUZZY_TOP = 3
 class Tuning:
     """Thresholds of the decision; the defaults were tuned on tests/faq/cases."""
 
-    answer: float = 0.48
+    answer: float = 0.5
     margin: float = 0.05
     suggest: float = 0.35
     oov_weight: float = 1.5
