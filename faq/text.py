@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections import Counter
@@ -59,7 +60,7 @@ def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
     is about; without this list each would count as a sign of an unrelated topic.
     """
     counts = SpellChecker(language="en").word_frequency.dictionary
-    commonest = sorted(counts, key=counts.__getitem__, reverse=True)[:count]
+    commonest = heapq.nlargest(count, counts, key=counts.__getitem__)
     return frozenset(w for w in commonest if w.isalpha())
 
 
