@@ -48,9 +48,8 @@ _CHAT_READS = (
     "(SELECT state FROM conversations WHERE chat_id = ?), "
     "(SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL)"
 )
-_CLAIM_RETURNING = (
-    "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?) RETURNING "
-)
+# Record an update as handled; ignored when Telegram delivers the same update again.
+_CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
 
 
 # An outbox item `o` that is due now (both ? are the current time): not yet settled, its
@@ -79,10 +78,7 @@ class Transaction:
 
     async def claim_update(self, update_id: int) -> bool:
         """Record an update as handled; False if it was handled before (a redelivery)."""
-        cursor = await self.db.execute(
-            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
-            (update_id, now_iso()),
-        )
+        cursor = await self.db.execute(_CLAIM, (update_id, now_iso()))
         return cursor.rowcount == 1
 
     async def open_chat(self, update_id: int | None, chat_id: int) -> ChatSnapshot | None:
@@ -95,7 +91,7 @@ class Transaction:
         else:
             # RETURNING yields no row when the update id was already there.
             rows = await self.db.execute_fetchall(
-                _CLAIM_RETURNING + _CHAT_READS, (update_id, now_iso(), chat_id, chat_id)
+                _CLAIM + " RETURNING " + _CHAT_READS, (update_id, now_iso(), chat_id, chat_id)
             )
         for state, undelivered in rows:
             return ChatSnapshot(None if state is None else str(state), int(undelivered))
