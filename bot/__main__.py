@@ -151,8 +151,11 @@ def _faq_ask(args: argparse.Namespace) -> int:
         case SmallTalkReply(smalltalk=small):
             print(f"decision: small talk ({small.id})")
     print(f"terms: {' '.join(matcher.normaliser.terms(args.message)) or '(none)'}")
-    for candidate in decision.candidates:
-        print(f"  {candidate.score:.3f}  {candidate.entry.id}")
+    print("best three: score = wording blended with the classifier")
+    for c in decision.candidates:
+        print(
+            f"  {c.score:.3f}  {c.entry.id}  (wording {c.lexical:.3f}, classifier {c.support:.3f})"
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from faq.classifier import NaiveBayes
 from faq.kb import Entry, KnowledgeBase
 from faq.text import (
     COMMON_WORDS_FILE,
@@ -33,7 +34,7 @@ def texts_of(entry: Entry) -> list[str]:
 class Index:
     """Precomputed lookups so that scoring a message touches only the terms it contains."""
 
-    def __init__(self, kb: KnowledgeBase, non_keyword: float) -> None:
+    def __init__(self, kb: KnowledgeBase, non_keyword: float, smoothing: float) -> None:
         bare = Normaliser(kb.aliases, kb.synonyms)
         texts = [t for e in kb.entries for t in texts_of(e)]
         texts += [phrase for group in kb.synonyms for phrase in group]
@@ -63,6 +64,9 @@ class Index:
         # Rare terms say more: a smoothed inverse document frequency over entries.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self.docs = [Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in doc_terms]
+        self.classifier = NaiveBayes.train(
+            ((doc.entry, doc.terms) for doc in self.docs), len(kb.entries), smoothing
+        )
         self.postings: dict[str, list[int]] = defaultdict(list)
         for d, doc in enumerate(self.docs):
             for term in doc.terms:

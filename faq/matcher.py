@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -13,6 +14,8 @@ from faq.text import fold, segments
 
 # Character-level similarity is computed only for the best few entries, to stay fast.
 _FUZZY_TOP = 3
+# Candidates kept in a decision (for suggestions, the CLI and the unanswered log).
+_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,27 @@ class Tuning:
     novelty: float = 0.5
     sentence_blend: float = 0.5  # share of the whole message's score in a sentence's
     max_suggestions: int = 3
+    # The classifier's second opinion (see faq/classifier.py).
+    smoothing: float = 0.1
+    support_weight: float = 0.1  # its share in the ranking
+    agreed_answer: float = 0.35  # lexical score enough when both pick the same entry...
+    agreed_support: float = 0.7  # ...and the classifier is at least this sure
+    veto_support: float = 0.8  # no answer when the classifier is this sure of another...
+    least_support: float = 0.15  # ...or finds the best entry this unlikely
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An entry with its score (0..1) for the message."""
+    """An entry with its score (0..1) for the message, and what makes it up.
+
+    `lexical` is how well the entry's wording covers the message; `support` is the
+    classifier's probability for the entry; `score` blends the two and orders candidates.
+    """
 
     entry: Entry
     score: float
+    lexical: float = 0.0
+    support: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,7 @@ class Matcher:
     tuning: Tuning = field(default_factory=Tuning)
 
     def __post_init__(self) -> None:
-        self.index = Index(self.kb, self.tuning.non_keyword)
+        self.index = Index(self.kb, self.tuning.non_keyword, self.tuning.smoothing)
         self.normaliser = self.index.normaliser
         self._smalltalk = {
             tuple(self.normaliser.words(p, correct=False)): s
@@ -96,39 +112,87 @@ class Matcher:
     def decide(self, message: str) -> Decision:
         """Choose how to reply to one message."""
         small = self._smalltalk_of(message)
-        candidates = self.rank(message)
+        terms = self.normaliser.terms(message)
+        candidates = self._rank(message, len(self.kb.entries))
         if small is not None:
-            return SmallTalkReply(small, candidates)
+            return SmallTalkReply(small, candidates[:_SHOWN])
+        shown = candidates[:_SHOWN]
+        if self._confident(candidates, terms):
+            return Answer(candidates[0].entry, shown)
         t = self.tuning
         best = candidates[0].score if candidates else 0.0
-        second = candidates[1].score if len(candidates) > 1 else 0.0
-        if best >= t.answer and best - second >= t.margin:
-            return Answer(candidates[0].entry, candidates)
         if best >= t.suggest:
             floor = max(t.suggest, best - 0.25)
             picks = [c.entry for c in candidates[: t.max_suggestions] if c.score >= floor]
-            return Suggestions(tuple(picks), candidates)
-        return NoMatch(candidates)
+            return Suggestions(tuple(picks), shown)
+        return NoMatch(shown)
 
-    def rank(self, message: str, top: int = 3) -> tuple[Candidate, ...]:
-        """Return the best-scoring entries, best first.
+    def rank(self, message: str, top: int = _SHOWN) -> tuple[Candidate, ...]:
+        """Return the best-scoring entries, best first."""
+        return self._rank(message, top)
 
-        A long message is also scored sentence by sentence, so that the question is not
-        drowned by the context around it; a sentence's score is blended with the whole
-        message's, so that a short aside ("could a knot do that?") does not outweigh it.
+    def _confident(self, candidates: tuple[Candidate, ...], terms: list[str]) -> bool:
+        """Say whether the best candidate is clear enough to answer with.
+
+        Either its wording clearly fits, better than the next one's, and the classifier
+        neither doubts it nor firmly backs another entry; or the wording fits fairly and
+        the classifier firmly agrees, on at least two words it knows (one word is too little
+        for two opinions to be independent), in a message naming no other business.
         """
-        scores = self._score_text(message)
+        if not candidates:
+            return False
+        t = self.tuning
+        first = candidates[0]
+        second = candidates[1].lexical if len(candidates) > 1 else 0.0
+        backed = max(candidates, key=lambda c: c.support)
+        doubted = first.support < t.least_support or (
+            backed is not first and backed.support >= t.veto_support
+        )
+        if first.lexical >= t.answer and first.lexical - second >= t.margin and not doubted:
+            return True
+        return (
+            backed is first
+            and first.lexical >= t.agreed_answer
+            and first.support >= t.agreed_support
+            and len(self.index.classifier.known(terms)) > 1
+            and not any(self.normaliser.is_off_topic(term) for term in terms)
+        )
+
+    def _rank(self, message: str, top: int) -> tuple[Candidate, ...]:
+        """Score every entry, best first, keeping the first `top`."""
+        scores = self._by_sentence(message, self._score_text)
+        support = self._by_sentence(message, self._support) if scores else {}
+        w = self.tuning.support_weight
+        ranked = []
+        for i, entry in enumerate(self.kb.entries):
+            lexical, backing = scores.get(i, 0.0), support.get(i, 0.0)
+            blended = (lexical + w * backing) / (1 + w)
+            ranked.append(Candidate(entry, round(blended, 3), round(lexical, 3), round(backing, 3)))
+        ranked.sort(key=lambda c: -c.score)
+        return tuple(ranked[:top])
+
+    def _by_sentence(
+        self, message: str, score: Callable[[str], dict[int, float]]
+    ) -> dict[int, float]:
+        """Score a message as a whole and, when it is long, sentence by sentence.
+
+        Scoring each sentence keeps the question from being drowned by the context
+        around it; a sentence's score is blended with the whole message's, so that a
+        short aside ("could a knot do that?") does not outweigh it.
+        """
+        scores = score(message)
         parts = segments(message)
         if len(parts) > 1:
             whole = dict(scores)
             blend = self.tuning.sentence_blend
             for part in parts:
-                for entry, score in self._score_text(part).items():
-                    mixed = (1 - blend) * score + blend * whole.get(entry, 0.0)
-                    scores[entry] = max(scores.get(entry, 0.0), mixed)
-        order = sorted(scores, key=lambda i: -scores[i])[:top]
-        order += [i for i in range(len(self.kb.entries)) if i not in scores][: top - len(order)]
-        return tuple(Candidate(self.kb.entries[i], round(scores.get(i, 0.0), 3)) for i in order)
+                for i, value in score(part).items():
+                    mixed = (1 - blend) * value + blend * whole.get(i, 0.0)
+                    scores[i] = max(scores.get(i, 0.0), mixed)
+        return scores
+
+    def _support(self, text: str) -> dict[int, float]:
+        return dict(enumerate(self.index.classifier.probabilities(self.normaliser.terms(text))))
 
     def _weight(self, term: str) -> float:
         idf = self.index.idf.get(term)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from bot.content import Content
 from faq.content import read_yaml
 from faq.evaluate import evaluate, parse_cases
-from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
+from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
 
 CASES = Path(__file__).parent / "cases"
 
@@ -58,6 +59,7 @@ def test_typos_short_forms_and_context_still_get_the_right_answer(
         "tell me a joke",
         "who won the football",
         "how much is a pizza",
+        "do you sell crystals",
         "🙂🙂🙂",
         "",
     ],
@@ -99,3 +101,27 @@ def test_scores_are_ranked_best_first(content: Content) -> None:
     ranked = content.matcher.rank("do you sell gift vouchers")
     assert ranked[0].entry.id == "gift-cards"
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+
+def test_the_classifier_agreeing_settles_a_paraphrase_the_wording_alone_is_unsure_of(
+    content: Content,
+) -> None:
+    message = "my physio reckons i should try it, what actually happens during one"
+    decision = content.matcher.decide(message)
+    assert isinstance(decision, Answer) and decision.entry.id == "first-session"
+    best = decision.candidates[0]
+    assert best.lexical < content.matcher.tuning.answer <= best.support
+    no_second_opinion = dataclasses.replace(content.matcher.tuning, agreed_support=1.01)
+    alone = Matcher(content.kb, no_second_opinion).decide(message)
+    assert not isinstance(alone, Answer)
+
+
+def test_a_long_message_is_answered_on_its_question_not_its_context(content: Content) -> None:
+    message = (
+        "I've been getting awful headaches and my neck is so stiff from driving all week. "
+        "Do you have anything on Saturday?"
+    )
+    decision = content.matcher.decide(message)
+    assert isinstance(decision, Answer | Suggestions), decision
+    top = decision.entry.id if isinstance(decision, Answer) else decision.entries[0].id
+    assert top in {"opening-hours", "booking"}

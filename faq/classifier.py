@@ -1,0 +1,57 @@
+"""A second opinion on a message's topic: naive Bayes over the knowledge base's phrasings.
+
+The lexical score asks "how much of the message does this entry's wording cover?". This
+asks "which entry's phrasings use words like these?", learning from every question,
+alternate and keyword which words each topic tends to be asked with. The two make
+different mistakes, so the matcher answers more readily when they agree and holds back
+when the classifier firmly backs another topic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NaiveBayes:
+    """Multinomial naive Bayes with additive smoothing and equal priors."""
+
+    log_likelihood: dict[str, tuple[float, ...]]
+
+    @classmethod
+    def train(
+        cls, examples: Iterable[tuple[int, Iterable[str]]], classes: int, alpha: float
+    ) -> NaiveBayes:
+        """Learn from (class, terms) examples; `alpha` smooths terms a class never used."""
+        counts = [Counter[str]() for _ in range(classes)]
+        for label, terms in examples:
+            counts[label].update(terms)
+        vocabulary = set().union(*counts)
+        totals = [sum(c.values()) + alpha * len(vocabulary) for c in counts]
+        return cls(
+            {
+                term: tuple(
+                    math.log((c[term] + alpha) / total)
+                    for c, total in zip(counts, totals, strict=True)
+                )
+                for term in vocabulary
+            }
+        )
+
+    def known(self, terms: Iterable[str]) -> list[str]:
+        """Return the terms seen in training (the others say nothing to the classifier)."""
+        return [t for t in terms if t in self.log_likelihood]
+
+    def probabilities(self, terms: Sequence[str]) -> list[float]:
+        """Return each class's probability for these terms (empty if none is known)."""
+        rows = [self.log_likelihood[t] for t in terms if t in self.log_likelihood]
+        if not rows:
+            return []
+        sums = [math.fsum(column) for column in zip(*rows, strict=True)]
+        top = max(sums)
+        weights = [math.exp(s - top) for s in sums]
+        total = sum(weights)
+        return [w / total for w in weights]
