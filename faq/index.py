@@ -63,10 +63,13 @@ class Index:
         n = len(kb.entries)
         # Rare terms say more: a smoothed inverse document frequency over entries.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        self.docs = [Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in doc_terms]
-        self.classifier = NaiveBayes.train(
-            ((doc.entry, doc.terms) for doc in self.docs), len(kb.entries), smoothing
-        )
+        # The classifier learns from every phrasing; matching needs each wording once.
+        self.classifier = NaiveBayes.train(doc_terms, len(kb.entries), smoothing)
+        self.docs = [
+            Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in dict.fromkeys(doc_terms)
+        ]
+        self.doc_entry = [doc.entry for doc in self.docs]
+        self.doc_weight = [doc.weight for doc in self.docs]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for d, doc in enumerate(self.docs):
             for term in doc.terms:
@@ -77,6 +80,10 @@ class Index:
             for term in vocab:
                 self.owners[term].append((i, 1.0 if term in keys_of[i] else non_keyword))
         self.fuzzy_texts = [
-            [" ".join(self.normaliser.words(t, correct=False)) for t in texts_of(e)]
+            list(
+                dict.fromkeys(
+                    " ".join(self.normaliser.words(t, correct=False)) for t in texts_of(e)
+                )
+            )
             for e in kb.entries
         ]

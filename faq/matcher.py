@@ -16,6 +16,8 @@ from faq.text import fold, segments
 _FUZZY_TOP = 3
 # Candidates kept in a decision (for suggestions, the CLI and the unanswered log).
 _SHOWN = 3
+# A term this light cannot change which phrasing fits best: skip walking its postings.
+_NEGLIGIBLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -223,14 +225,18 @@ class Matcher:
                 # An entry's own keyword is evidence for it even when the word is common
                 # across the knowledge base ("trigger points?").
                 matched[entry] += w if own < 1 else max(w, t.keyword_evidence)
+            if w < _NEGLIGIBLE:
+                continue  # "what" is in a third of all phrasings and weighs 0.02
             for d in index.postings.get(term, ()):
                 shared[d] += w
+        # The best single phrasing of each entry, by the F1 of its overlap with the
+        # message: 2PR / (P + R) with P = overlap / total and R = overlap / doc weight.
         best_doc: dict[int, float] = defaultdict(float)
+        entry_of, weight_of = index.doc_entry, index.doc_weight
         for d, overlap in shared.items():
-            doc = index.docs[d]
-            precision, recall = overlap / total, overlap / doc.weight
-            f1 = 2 * precision * recall / (precision + recall)
-            best_doc[doc.entry] = max(best_doc[doc.entry], f1)
+            f1 = 2 * overlap / (total + weight_of[d])
+            if f1 > best_doc[entry_of[d]]:
+                best_doc[entry_of[d]] = f1
         # Unknown words (not the FAQ's, not everyday English) usually name what the
         # message is really about: "what time does the pharmacy open".
         unknown = sum(

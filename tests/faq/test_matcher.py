@@ -15,7 +15,7 @@ from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
 CASES = Path(__file__).parent / "cases"
 
 
-@pytest.mark.parametrize(("name", "accuracy"), [("dev-set.yaml", 0.95), ("regression.yaml", 0.87)])
+@pytest.mark.parametrize(("name", "accuracy"), [("dev-set.yaml", 0.95), ("regression.yaml", 0.92)])
 def test_accuracy_target_on_labelled_client_messages(
     content: Content, name: str, accuracy: float
 ) -> None:
