@@ -13,6 +13,16 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+
+
+def features(terms: Sequence[str]) -> list[str]:
+    """Return the terms and each pair of neighbouring terms ("how+long", "#book+#session").
+
+    Pairs tell apart messages made of the same words in other roles: "how long" a
+    session lasts from "how many" sessions it takes.
+    """
+    return [*terms, *(f"{a}+{b}" for a, b in pairwise(terms))]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from faq.classifier import NaiveBayes
+from faq.classifier import NaiveBayes, features
 from faq.kb import Entry, KnowledgeBase
 from faq.text import (
     COMMON_WORDS_FILE,
@@ -48,13 +48,20 @@ class Index:
             off_topic,
         )
         doc_terms: list[tuple[int, frozenset[str]]] = []
+        spelled: dict[tuple[int, frozenset[str]], str] = {}
+        examples: list[tuple[int, frozenset[str]]] = []
         vocab_of: list[set[str]] = [set() for _ in kb.entries]
         keys_of: list[set[str]] = []
         for i, entry in enumerate(kb.entries):
             for text in texts_of(entry):
-                terms = frozenset(self.normaliser.terms(text, correct=False))
+                ordered = self.normaliser.terms(text, correct=False)
+                terms = frozenset(ordered)
                 if terms:
                     doc_terms.append((i, terms))
+                    spelled.setdefault(
+                        (i, terms), " ".join(self.normaliser.words(text, correct=False))
+                    )
+                    examples.append((i, frozenset(features(ordered))))
                     vocab_of[i] |= terms
             keys_of.append(
                 {t for k in entry.keywords for t in self.normaliser.terms(k, correct=False)}
@@ -64,11 +71,12 @@ class Index:
         # Rare terms say more: a smoothed inverse document frequency over entries.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         # The classifier learns from every phrasing; matching needs each wording once.
-        self.classifier = NaiveBayes.train(doc_terms, len(kb.entries), smoothing)
+        self.classifier = NaiveBayes.train(examples, len(kb.entries), smoothing)
         self.docs = [
             Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in dict.fromkeys(doc_terms)
         ]
         self.doc_entry = [doc.entry for doc in self.docs]
+        self.doc_text = [spelled[doc.entry, doc.terms] for doc in self.docs]
         self.doc_weight = [doc.weight for doc in self.docs]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for d, doc in enumerate(self.docs):
@@ -79,11 +87,3 @@ class Index:
         for i, vocab in enumerate(vocab_of):
             for term in vocab:
                 self.owners[term].append((i, 1.0 if term in keys_of[i] else non_keyword))
-        self.fuzzy_texts = [
-            list(
-                dict.fromkeys(
-                    " ".join(self.normaliser.words(t, correct=False)) for t in texts_of(e)
-                )
-            )
-            for e in kb.entries
-        ]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
+from faq.classifier import features
 from faq.index import Index
 from faq.kb import Entry, KnowledgeBase, SmallTalk
 from faq.text import fold, segments
 
 # Character-level similarity is computed only for the best few entries, to stay fast.
 _FUZZY_TOP = 3
+# ...against each one's phrasings that share the most words with the message.
+_FUZZY_PHRASINGS = 10
 # Candidates kept in a decision (for suggestions, the CLI and the unanswered log).
 _SHOWN = 3
 # A term this light cannot change which phrasing fits best: skip walking its postings.
@@ -24,7 +28,7 @@ _NEGLIGIBLE = 0.05
 class Tuning:
     """Thresholds of the decision; the defaults were tuned on tests/faq/cases."""
 
-    answer: float = 0.5
+    answer: float = 0.45
     margin: float = 0.05
     suggest: float = 0.35
     oov_weight: float = 1.5
@@ -44,6 +48,7 @@ class Tuning:
     agreed_answer: float = 0.35  # lexical score enough when both pick the same entry...
     agreed_support: float = 0.7  # ...and the classifier is at least this sure
     veto_support: float = 0.8  # no answer when the classifier is this sure of another...
+    veto_gap: float = 0.2  # (a veto needs the other entry's wording this close)
     least_support: float = 0.15  # ...or finds the best entry this unlikely
 
 
@@ -137,7 +142,8 @@ class Matcher:
         """Say whether the best candidate is clear enough to answer with.
 
         Either its wording clearly fits, better than the next one's, and the classifier
-        neither doubts it nor firmly backs another entry; or the wording fits fairly and
+        neither doubts it nor firmly backs another entry whose wording fits nearly as
+        well (context around a question can sway the classifier); or the wording fits fairly and
         the classifier firmly agrees, on at least two words it knows (one word is too little
         for two opinions to be independent), in a message naming no other business.
         """
@@ -148,7 +154,9 @@ class Matcher:
         second = candidates[1].lexical if len(candidates) > 1 else 0.0
         backed = max(candidates, key=lambda c: c.support)
         doubted = first.support < t.least_support or (
-            backed is not first and backed.support >= t.veto_support
+            backed is not first
+            and backed.support >= t.veto_support
+            and backed.lexical >= first.lexical - t.veto_gap
         )
         if first.lexical >= t.answer and first.lexical - second >= t.margin and not doubted:
             return True
@@ -194,7 +202,8 @@ class Matcher:
         return scores
 
     def _support(self, text: str) -> dict[int, float]:
-        return dict(enumerate(self.index.classifier.probabilities(self.normaliser.terms(text))))
+        terms = features(self.normaliser.terms(text))
+        return dict(enumerate(self.index.classifier.probabilities(terms)))
 
     def _weight(self, term: str) -> float:
         idf = self.index.idf.get(term)
@@ -251,14 +260,30 @@ class Matcher:
             # A message made only of common words (e.g. "massage") is weak evidence.
             scores[entry] = lexical * min(1.0, matched[entry] / t.evidence) * novelty
         if t.fuzzy:
-            folded = " ".join(self.normaliser.words(text))
-            for entry in sorted(scores, key=lambda e: -scores[e])[:_FUZZY_TOP]:
-                found = process.extractOne(
-                    folded, index.fuzzy_texts[entry], scorer=fuzz.token_set_ratio
-                )
-                similarity = found[1] / 100 if found else 0.0
-                scores[entry] = (1 - t.fuzzy) * scores[entry] + t.fuzzy * similarity
+            self._add_similarity(text, scores, shared, total)
         return scores
+
+    def _add_similarity(
+        self, text: str, scores: dict[int, float], shared: dict[int, float], total: float
+    ) -> None:
+        """Blend in character-level similarity to the best few entries' closest phrasings.
+
+        Only the phrasings that already share the most with the message are compared,
+        which keeps this fast however many alternates the knowledge base has.
+        """
+        index, t = self.index, self.tuning
+        folded = " ".join(self.normaliser.words(text))
+        best = sorted(scores, key=lambda e: -scores[e])[:_FUZZY_TOP]
+        near: dict[int, list[tuple[float, int]]] = {entry: [] for entry in best}
+        for d, overlap in shared.items():
+            found = near.get(index.doc_entry[d])
+            if found is not None:
+                found.append((overlap / (total + index.doc_weight[d]), d))
+        for entry in best:
+            closest = heapq.nlargest(_FUZZY_PHRASINGS, near[entry])
+            texts = [index.doc_text[d] for _, d in closest]
+            similarity = max((fuzz.token_set_ratio(folded, x) for x in texts), default=0.0)
+            scores[entry] = (1 - t.fuzzy) * scores[entry] + t.fuzzy * similarity / 100
 
     def _smalltalk_of(self, message: str) -> SmallTalk | None:
         words = tuple(w for w in self.normaliser.words(message, correct=False) if w not in _FILLERS)

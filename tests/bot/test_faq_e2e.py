@@ -23,7 +23,7 @@ async def test_a_typed_question_gets_the_answer_with_its_follow_up_button(runnin
 
 
 async def test_a_vague_question_gets_did_you_mean_buttons_that_answer(running: Running) -> None:
-    running.api.send_text(CLIENT, "aftercare tips")
+    running.api.send_text(CLIENT, "massage")
     (suggest,) = await running.api.wait_for_messages(CLIENT, 1)
     assert "Did you mean" in suggest.text
     topics = [label for label in suggest.labels() if label != "💬 Talk to staff"]
