@@ -18,6 +18,7 @@ from faq.content import ContentError, read_yaml
 from faq.evaluate import evaluate, parse_cases
 from faq.kb import DEFAULT_KB_FILE
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
+from faq.spelling import likely_misspellings
 
 EXIT_BAD_INPUT = 2
 
@@ -134,6 +135,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _faq_check(args: argparse.Namespace) -> int:
     content = _content(load_settings(telegram=False), args.file)
+    for typo in likely_misspellings(content.kb):
+        print(
+            f"note: {args.file}: entry '{typo.entry}': field '{typo.field}': '{typo.word}' "
+            f"looks like a misspelling of '{typo.suggestion}'. The bot corrects typos in "
+            "messages itself, and a misspelt phrasing stops it correcting that one."
+        )
     print(f"OK: {args.file}: {len(content.kb.entries)} entries")
     return 0
 

@@ -120,4 +120,25 @@ def test_faq_check_command_prints_one_line_and_exits_2_on_a_bad_file(
 
 def test_faq_check_command_accepts_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["faq", "check"]) == 0
-    assert "27 entries" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "27 entries" in out
+    assert "note:" not in out
+
+
+def test_faq_check_points_out_a_misspelt_phrasing_without_failing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = """
+  - id: prices
+    title: Prices
+    question: How much is a massage?
+    alternates: [massage prices, cost of a massage, price of one massage, cheap massge]
+    answer: "Call {clinic.phone}"
+"""
+    path = write(tmp_path, "entries:" + entry)
+    assert main(["faq", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "entry 'prices': field 'alternates': 'massge' looks like a misspelling of 'massage'" in out
+    )
+    assert out.rstrip().endswith("1 entries")
