@@ -15,7 +15,10 @@ from faq.evaluate import evaluate, parse_cases
 ROOT = Path(__file__).resolve().parent.parent
 SETS = [
     *sorted((ROOT / "tests" / "faq" / "cases").glob("*.yaml")),
-    *sorted((ROOT / "benchmarks" / "heldout").glob("*.yaml")),
+    *sorted(
+        (ROOT / "benchmarks" / "heldout").glob("*.yaml"),
+        key=lambda p: int("".join(c for c in p.stem if c.isdigit()) or 0),
+    ),
 ]
 
 
