@@ -75,6 +75,11 @@ class Index:
         self.docs = [
             Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in dict.fromkeys(doc_terms)
         ]
+        owners_of: dict[frozenset[str], set[int]] = defaultdict(set)
+        for doc in self.docs:
+            owners_of[doc.terms].add(doc.entry)
+        # The entries with a phrasing made of exactly these terms.
+        self.exact = {terms: tuple(sorted(found)) for terms, found in owners_of.items()}
         self.doc_entry = [doc.entry for doc in self.docs]
         self.doc_text = [spelled[doc.entry, doc.terms] for doc in self.docs]
         self.doc_weight = [doc.weight for doc in self.docs]

@@ -254,11 +254,14 @@ class Matcher:
             if term not in index.idf and not self.normaliser.is_common(term)
         )
         novelty = (1 - unknown / total) ** t.novelty
+        # A message made only of common words (e.g. "massage") is weak evidence, unless
+        # it says exactly what one entry's phrasing says ("what is a trigger point").
+        exact = index.exact.get(frozenset(weights), ())
         scores = {}
         for entry in covered:
             lexical = 0.5 * covered[entry] / total + 0.5 * best_doc[entry]
-            # A message made only of common words (e.g. "massage") is weak evidence.
-            scores[entry] = lexical * min(1.0, matched[entry] / t.evidence) * novelty
+            evidence = 1.0 if exact == (entry,) else min(1.0, matched[entry] / t.evidence)
+            scores[entry] = lexical * evidence * novelty
         if t.fuzzy:
             self._add_similarity(text, scores, shared, total)
         return scores

@@ -125,3 +125,20 @@ def test_a_long_message_is_answered_on_its_question_not_its_context(content: Con
     assert isinstance(decision, Answer | Suggestions), decision
     top = decision.entry.id if isinstance(decision, Answer) else decision.entries[0].id
     assert top in {"opening-hours", "booking"}
+
+
+def test_each_entry_s_own_question_gets_its_answer(content: Content) -> None:
+    for entry in content.kb.entries:
+        decision = content.matcher.decide(entry.question)
+        assert isinstance(decision, Answer), (entry.question, decision)
+        assert decision.entry.id == entry.id, entry.question
+
+
+def test_almost_every_alternate_gets_its_own_entry_s_answer(content: Content) -> None:
+    phrasings = [(e.id, a) for e in content.kb.entries for a in e.alternates]
+    astray = []
+    for entry_id, text in phrasings:
+        decision = content.matcher.decide(text)
+        if not (isinstance(decision, Answer) and decision.entry.id == entry_id):
+            astray.append((entry_id, text))
+    assert len(astray) <= 0.02 * len(phrasings), astray
