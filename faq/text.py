@@ -41,6 +41,7 @@ _CONTRACTIONS = (
     (re.compile(r"'s\b"), ""),
 )
 _WORD = re.compile(r"[^\W\d_]+|\d+")
+_TOKEN = re.compile(r"[^\W_]+")
 _SEGMENT = re.compile(r"[.!?;\n]+")
 _MAX_PHRASE = 4
 EVERYDAY_WORDS = 2000
@@ -117,10 +118,17 @@ class Normaliser:
     def words(self, text: str, *, correct: bool = True) -> list[str]:
         """Return the message's words with short forms expanded and typos corrected."""
         out: list[str] = []
-        for word in _WORD.findall(fold(text)):
-            if correct:
-                word = self._correct(word)
-            out.extend(self._aliases.get(word, (word,)))
+        for token in _TOKEN.findall(fold(text)):
+            # Short forms mixing letters and digits ("b4", "2nite") are whole tokens;
+            # otherwise letters and digits part ("60min" is 60 and min).
+            expanded = self._aliases.get(token)
+            if expanded is not None:
+                out.extend(expanded)
+                continue
+            for word in _WORD.findall(token):
+                if correct:
+                    word = self._correct(word)
+                out.extend(self._aliases.get(word, (word,)))
         return out
 
     def terms(self, text: str, *, correct: bool = True) -> list[str]:

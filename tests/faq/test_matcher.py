@@ -41,6 +41,8 @@ def test_accuracy_target_on_labelled_client_messages(
             "location",
         ),
         ("vouchers", "gift-cards"),
+        ("r u open 2nite", "opening-hours"),
+        ("wat shud i wear", "what-to-wear"),
     ],
 )
 def test_typos_short_forms_and_context_still_get_the_right_answer(
