@@ -26,7 +26,9 @@ _STOPWORDS = frozenset(
     really very please pls any some also too about which get got like know want wanted need
     needed tell let ok okay hi hello hey thanks thank um uh oh well actually quick question
     wondering wonder anyone somebody im s t d ll ve re m lot bit by from as up out into be
-    they them their he she his her him one""".split()
+    they them their he she his her him one
+    sorry sry apologies apologise apologize bother bothering silly lol lmao haha
+    hehe omg tbh ngl xx""".split()
 )
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
 _CONTRACTIONS = (

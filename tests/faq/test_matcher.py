@@ -43,6 +43,7 @@ def test_accuracy_target_on_labelled_client_messages(
         ("vouchers", "gift-cards"),
         ("r u open 2nite", "opening-hours"),
         ("wat shud i wear", "what-to-wear"),
+        ("hiya, sorry to bother you, where do i park lol", "location"),
     ],
 )
 def test_typos_short_forms_and_context_still_get_the_right_answer(
