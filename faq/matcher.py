@@ -6,6 +6,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -110,6 +111,9 @@ class Matcher:
     def __post_init__(self) -> None:
         self.index = Index(self.kb, self.tuning.non_keyword, self.tuning.smoothing)
         self.normaliser = self.index.normaliser
+        # A message's terms are needed by both opinions, for it and for its sentences;
+        # kept only while one message is decided (clients' words are not held on to).
+        self._terms = lru_cache(maxsize=32)(self._terms_of)
         self._smalltalk = {
             tuple(self.normaliser.words(p, correct=False)): s
             for s in self.kb.smalltalk
@@ -118,8 +122,14 @@ class Matcher:
 
     def decide(self, message: str) -> Decision:
         """Choose how to reply to one message."""
+        try:
+            return self._decide(message)
+        finally:
+            self._terms.cache_clear()
+
+    def _decide(self, message: str) -> Decision:
         small = self._smalltalk_of(message)
-        terms = self.normaliser.terms(message)
+        terms = self._terms(message)
         candidates = self._rank(message, len(self.kb.entries))
         if small is not None:
             return SmallTalkReply(small, candidates[:_SHOWN])
@@ -136,9 +146,12 @@ class Matcher:
 
     def rank(self, message: str, top: int = _SHOWN) -> tuple[Candidate, ...]:
         """Return the best-scoring entries, best first."""
-        return self._rank(message, top)
+        try:
+            return self._rank(message, top)
+        finally:
+            self._terms.cache_clear()
 
-    def _confident(self, candidates: tuple[Candidate, ...], terms: list[str]) -> bool:
+    def _confident(self, candidates: tuple[Candidate, ...], terms: tuple[str, ...]) -> bool:
         """Say whether the best candidate is clear enough to answer with.
 
         Either its wording clearly fits, better than the next one's, and the classifier
@@ -202,8 +215,11 @@ class Matcher:
         return scores
 
     def _support(self, text: str) -> dict[int, float]:
-        terms = features(self.normaliser.terms(text))
+        terms = features(self._terms(text))
         return dict(enumerate(self.index.classifier.probabilities(terms)))
+
+    def _terms_of(self, text: str) -> tuple[str, ...]:
+        return tuple(self.normaliser.terms(text))
 
     def _weight(self, term: str) -> float:
         idf = self.index.idf.get(term)
@@ -219,7 +235,7 @@ class Matcher:
         return self.tuning.oov_weight
 
     def _score_text(self, text: str) -> dict[int, float]:
-        terms = self.normaliser.terms(text)
+        terms = self._terms(text)
         if not terms:
             return {}
         t, index = self.tuning, self.index

@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faq.kb import KnowledgeBase
-from faq.text import Normaliser, is_english_word
+from faq.text import Normaliser, english_frequencies
 
 # A misspelling is rarer than the word it misspells: at least this many times rarer.
 _RARER = 3
@@ -33,6 +33,7 @@ class Misspelling:
 def likely_misspellings(kb: KnowledgeBase) -> list[Misspelling]:
     """Return the phrasings' words that are not English and sit one typo from a commoner one."""
     normaliser = Normaliser(kb.aliases, kb.synonyms)
+    known = english_frequencies()
     fields = [
         (entry.id, name, [w for text in texts for w in normaliser.words(text, correct=False)])
         for entry in kb.entries
@@ -43,11 +44,11 @@ def likely_misspellings(kb: KnowledgeBase) -> list[Misspelling]:
         )
     ]
     counts = Counter(w for *_, words in fields for w in words)
-    english = [w for w, _ in counts.most_common() if is_english_word(w)]
+    english = [w for w, _ in counts.most_common() if w in known]
     found: list[Misspelling] = []
     for entry, field, words in fields:
         for word in dict.fromkeys(words):
-            if len(word) < 4 or not word.isalpha() or is_english_word(word):
+            if len(word) < 4 or not word.isalpha() or word in known:
                 continue
             limit = 1 if len(word) < 8 else 2
             hit = process.extractOne(word, english, scorer=OSA.distance, score_cutoff=limit)

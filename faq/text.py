@@ -55,10 +55,12 @@ def load_words(path: Path) -> frozenset[str]:
     return frozenset(w.lower() for line in lines if not line.startswith("#") for w in line.split())
 
 
-@lru_cache(maxsize=1)
-def _frequencies() -> dict[str, int]:
-    """Return English words with how often each is used (pyspellchecker's list)."""
-    return dict(SpellChecker(language="en").word_frequency.dictionary)
+def english_frequencies() -> Mapping[str, int]:
+    """Return English words with how often each is used (pyspellchecker's list).
+
+    Not kept: the running bot needs only the everyday words drawn from it.
+    """
+    return SpellChecker(language="en").word_frequency.dictionary
 
 
 @lru_cache(maxsize=4)
@@ -68,14 +70,9 @@ def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
     Words such as "honestly", "weird" or "tomorrow" say little about which FAQ a message
     is about; without this list each would count as a sign of an unrelated topic.
     """
-    counts = _frequencies()
+    counts = english_frequencies()
     commonest = heapq.nlargest(count, counts, key=counts.__getitem__)
     return frozenset(w for w in commonest if w.isalpha())
-
-
-def is_english_word(word: str) -> bool:
-    """Say whether a (lower-case) word is in the English word list."""
-    return word in _frequencies()
 
 
 def fold(text: str) -> str:
