@@ -28,7 +28,7 @@ _STOPWORDS = frozenset(
     wondering wonder anyone somebody im s t d ll ve re m lot bit by from as up out into be
     they them their he she his her him one
     sorry sry apologies apologise apologize bother bothering silly lol lmao haha
-    hehe omg tbh ngl xx""".split()
+    hehe omg tbh ngl xx hiya heya howdy hallo hullo yo""".split()
 )
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
 _CONTRACTIONS = (
