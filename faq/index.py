@@ -80,6 +80,7 @@ class Index:
             owners_of[doc.terms].add(doc.entry)
         # The entries with a phrasing made of exactly these terms.
         self.exact = {terms: tuple(sorted(found)) for terms, found in owners_of.items()}
+        # Each phrasing's entry, spelling and weight as plain lists, for the scoring loop.
         self.doc_entry = [doc.entry for doc in self.docs]
         self.doc_text = [spelled[doc.entry, doc.terms] for doc in self.docs]
         self.doc_weight = [doc.weight for doc in self.docs]
