@@ -75,6 +75,12 @@ def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
     return frozenset(w for w in commonest if w.isalpha())
 
 
+@lru_cache(maxsize=2)
+def english_words(min_count: int) -> frozenset[str]:
+    """Return the English words used at least `min_count` times in pyspellchecker's list."""
+    return frozenset(w for w, n in english_frequencies().items() if n >= min_count)
+
+
 def fold(text: str) -> str:
     """Lower-case, unify apostrophes, drop accents and expand contractions."""
     text = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))

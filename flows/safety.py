@@ -1,0 +1,318 @@
+"""Read a typed message for emergencies, crises and health worries, before anything else.
+
+Pure: the phrases come from `flows/safety.yaml` (see `flows/safety_content.py`); this
+module only reads a message and says which kinds it speaks of.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from faq.text import fold
+
+# How far apart the parts of a "+" rule may be (words, within one sentence), and how
+# many words may stand between the parts of a ">" rule.
+WINDOW = 12
+GAP = 2
+# A negation reaches this many words ahead ("no pain in my chest").
+NEGATION_REACH = 4
+YOUNG = "#young"
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_SENTENCE_END = "."
+_CLAUSE_END = ","
+
+
+class SafetyKind(IntEnum):
+    """What a message speaks of; a higher value is more serious."""
+
+    CHILD = 1
+    DOCTOR = 2
+    CRISIS = 3
+    LIMB = 4
+    EMERGENCY = 5
+
+    @property
+    def alarm(self) -> bool:
+        """Say whether this kind alerts staff and stops any booking."""
+        return self >= SafetyKind.CRISIS
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Concepts that together make a kind; `past`/`alone` soften it (see safety.yaml)."""
+
+    concepts: tuple[str, ...]
+    ordered: bool
+    kind: SafetyKind
+    past: SafetyKind | None = None
+    alone: SafetyKind | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The kinds a message speaks of (empty when none)."""
+
+    kinds: frozenset[SafetyKind]
+
+    @property
+    def worst(self) -> SafetyKind | None:
+        """Return the most serious kind, if any."""
+        return max(self.kinds, default=None)
+
+    @property
+    def alarm(self) -> bool:
+        """Say whether the message is an emergency, a limb warning sign or a crisis."""
+        return any(k.alarm for k in self.kinds)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    concept: str
+    start: int
+    end: int
+
+
+class Reader:
+    """Turn text into stems: fold, chat forms, typo correction, idioms, fillers."""
+
+    def __init__(
+        self,
+        aliases: Mapping[str, str],
+        fillers: Iterable[str],
+        vocabulary: Iterable[str],
+        known_words: frozenset[str],
+        idioms: Mapping[str, str],
+    ) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._stem: Callable[[str], str] = lru_cache(maxsize=16384)(self._stemmer.stemWord)
+        self._aliases = {fold(k): tuple(_words(fold(v))) for k, v in aliases.items()}
+        self._fillers = frozenset(self._stem(w) for w in fillers)
+        words = {w for phrase in vocabulary for w in _words(fold(phrase))}
+        self._known = known_words | words | set(self._aliases)
+        targets = sorted({self._stem(w) for w in words if len(w) >= 4 and w.isalpha()})
+        self._target_set = frozenset(targets)
+        # A typo keeps its first letter ("chst", "pian"); "alot" is not "clot".
+        self._targets: dict[str, list[str]] = {}
+        for target in targets:
+            self._targets.setdefault(target[0], []).append(target)
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self._idioms: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for phrase, meaning in idioms.items():
+            key = tuple(self._plain(phrase))
+            if key:
+                self._idioms[key] = tuple(self._plain(meaning))
+        self._idiom_len = max((len(k) for k in self._idioms), default=0)
+
+    def stems(self, text: str, *, idioms: bool = True, correct: bool = True) -> list[str]:
+        """Return the text's stems, with "." ending sentences and "," ending clauses."""
+        words = self._plain(text)
+        if idioms:
+            words = self._replace_idioms(words)
+        stem = self._correct if correct else self._stem
+        return [w if not w[0].isalnum() else stem(w) for w in words]
+
+    def _plain(self, text: str) -> list[str]:
+        # Idioms are read on whole words: "dying to" is an idiom, "die to" is not.
+        out: list[str] = []
+        for token in _TOKEN.findall(_HYPHEN.sub(" ", fold(text))):
+            if not token[0].isalnum():
+                out.append(_SENTENCE_END if token[0] in ".!?;\n" else _CLAUSE_END)
+                continue
+            for word in self._aliases.get(token, (token,)):
+                if self._stem(word) not in self._fillers:
+                    out.append(word)
+        return out
+
+    def _replace_idioms(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._idiom_len, len(words) - i), 0, -1):
+                meaning = self._idioms.get(tuple(words[i : i + size]))
+                if meaning is not None:
+                    out.extend(meaning)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _correct_uncached(self, word: str) -> str:
+        stem = self._stem(word)
+        if word in self._known or len(stem) < 4 or not word.isalpha() or stem in self._target_set:
+            return stem
+        limit = 1 if len(stem) < 7 else 2
+        targets = self._targets.get(stem[0], [])
+        found = process.extractOne(stem, targets, scorer=OSA.distance, score_cutoff=limit)
+        return str(found[0]) if found else stem
+
+
+@dataclass(frozen=True)
+class Negation:
+    """Which stems negate what follows, which end that, and phrases that only look negative."""
+
+    cues: frozenset[str]
+    breaks: frozenset[str]
+    skipped: frozenset[str] = frozenset()
+
+
+class SafetyCheck:
+    """Say which safety kinds a typed message speaks of."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        concepts: Mapping[str, Sequence[str]],
+        rules: Sequence[Rule],
+        negation: Negation,
+        tense: tuple[Sequence[str], Sequence[str]],
+        ages: tuple[int, Iterable[str]],
+        health: str = "health",
+    ) -> None:
+        self.reader = reader
+        self.rules = tuple(rules)
+        self._negation = negation
+        self._phrases: dict[tuple[str, ...], set[str]] = {}
+        for name, phrases in concepts.items():
+            for phrase in phrases:
+                key = tuple(reader.stems(phrase, idioms=False, correct=False))
+                self._phrases.setdefault(key, set()).add(name)
+        self._longest = max((len(k) for k in self._phrases), default=1)
+        self._past = self._keys(tense[0])
+        self._present = self._keys(tense[1])
+        self._young_below = ages[0]
+        self._not_ages = frozenset(reader.stems(" ".join(ages[1]), idioms=False, correct=False))
+        self._health = health
+
+    def assess(self, text: str) -> Assessment:
+        """Return the kinds the message speaks of."""
+        kinds: set[SafetyKind] = set()
+        for sentence in _sentences(self.reader.stems(text)):
+            hits = self._hits(sentence)
+            if not hits:
+                continue
+            found = {h.concept for h in hits}
+            for rule in self.rules:
+                if not set(rule.concepts) <= found:
+                    continue
+                span = self._matches(rule, hits)
+                if span is None:
+                    continue
+                if rule.past is None and rule.alone is None:
+                    kinds.add(rule.kind)
+                else:
+                    kinds.add(self._soften(rule, self._tense(_clause(sentence, *span))))
+        return Assessment(frozenset(kinds))
+
+    def about_health(self, text: str) -> bool:
+        """Say whether a message speaks of the body or health at all."""
+        return any(
+            h.concept == self._health
+            for s in _sentences(self.reader.stems(text))
+            for h in self._hits(s)
+        )
+
+    def _hits(self, sentence: list[str]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        used = [False] * len(sentence)
+        i = 0
+        while i < len(sentence):
+            for size in range(min(self._longest, len(sentence) - i), 0, -1):
+                names = self._phrases.get(tuple(sentence[i : i + size]))
+                if names:
+                    hits.extend(_Hit(n, i, i + size) for n in names)
+                    used[i : i + size] = [True] * size
+                    i += size
+                    break
+            else:
+                i += 1
+        # A young age is read whatever else the number means ("15" is also "too many").
+        hits.extend(
+            _Hit(YOUNG, j, j + 1) for j in range(len(sentence)) if self._is_young(sentence, j)
+        )
+        return [h for h in hits if not self._negated(sentence, used, h.start)]
+
+    def _is_young(self, sentence: list[str], i: int) -> bool:
+        word = sentence[i]
+        if not word.isdigit() or not 0 < int(word) < self._young_below:
+            return False
+        return i + 1 >= len(sentence) or sentence[i + 1] not in self._not_ages
+
+    def _negated(self, sentence: list[str], used: list[bool], start: int) -> bool:
+        reach = NEGATION_REACH
+        for j in range(start - 1, -1, -1):
+            word = sentence[j]
+            if word == _CLAUSE_END or word in self._negation.breaks:
+                return False
+            if word in self._negation.cues and not used[j]:
+                return True
+            if word not in self._negation.skipped:
+                reach -= 1
+                if reach == 0:
+                    return False
+        return False
+
+    def _matches(self, rule: Rule, hits: list[_Hit]) -> tuple[int, int] | None:
+        options = [[h for h in hits if h.concept == c] for c in rule.concepts]
+        for combo in itertools.product(*options):
+            start, end = min(h.start for h in combo), max(h.end for h in combo)
+            if rule.ordered:
+                if all(0 <= b.start - a.end <= GAP for a, b in itertools.pairwise(combo)):
+                    return start, end
+            elif end - start <= WINDOW + 1:
+                return start, end
+        return None
+
+    def _tense(self, sentence: list[str]) -> tuple[bool, bool]:
+        return _contains(sentence, self._past), _contains(sentence, self._present)
+
+    def _keys(self, phrases: Sequence[str]) -> frozenset[tuple[str, ...]]:
+        stems = (tuple(self.reader.stems(p, idioms=False, correct=False)) for p in phrases)
+        return frozenset(k for k in stems if k)
+
+    @staticmethod
+    def _soften(rule: Rule, tense: tuple[bool, bool]) -> SafetyKind:
+        past, present = tense
+        if present:
+            return rule.kind
+        if past and rule.past is not None:
+            return rule.past
+        return rule.alone if rule.alone is not None else rule.kind
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text) if t[0].isalnum()]
+
+
+def _sentences(stems: list[str]) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for stem in stems:
+        if stem == _SENTENCE_END:
+            out.append([])
+        else:
+            out[-1].append(stem)
+    return [s for s in out if s]
+
+
+def _clause(sentence: list[str], start: int, end: int) -> list[str]:
+    """Return the clauses (between commas) that hold sentence[start:end]."""
+    while start > 0 and sentence[start - 1] != _CLAUSE_END:
+        start -= 1
+    while end < len(sentence) and sentence[end] != _CLAUSE_END:
+        end += 1
+    return sentence[start:end]
+
+
+def _contains(sentence: list[str], keys: frozenset[tuple[str, ...]]) -> bool:
+    return any(tuple(sentence[i : i + len(k)]) == k for k in keys for i in range(len(sentence)))

@@ -1,0 +1,142 @@
+"""Load the free-text safety phrases (flows/safety.yaml) and the replies they lead to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.content import Fields, check_template, fill, read_yaml
+from faq.text import english_words
+from flows.safety import YOUNG, Negation, Reader, Rule, SafetyCheck, SafetyKind
+
+DEFAULT_SAFETY_FILE = Path(__file__).with_name("safety.yaml")
+MESSAGES = ("crisis", "doctor", "child", "health_no_match", "handoff_withheld", "resume")
+ALERT_KINDS = (SafetyKind.EMERGENCY, SafetyKind.LIMB, SafetyKind.CRISIS)
+_NEUTRAL = "_not_negating"
+_RULE = re.compile(r"^\s*#?[a-z_][a-z0-9_]*(\s*[+>]\s*#?[a-z_][a-z0-9_]*)*\s*$")
+# A word must be this common in English to be left as it is by the typo fixer.
+_KNOWN_COUNT = 50
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The safety check with its replies and the labels staff see on alerts."""
+
+    check: SafetyCheck
+    messages: Mapping[str, str]
+    staff_labels: Mapping[SafetyKind, str]
+
+
+def load_safety(
+    path: Path | str = DEFAULT_SAFETY_FILE,
+    values: Mapping[str, str] | None = None,
+    known_words: Iterable[str] = (),
+) -> Safety:
+    """Read and validate the safety file; raise ContentError naming file, entry and field.
+
+    `known_words` (the knowledge base's own words) are never taken for typos.
+    """
+    values = values or {}
+    top = Fields(path, "file", read_yaml(path))
+    top.unknown(
+        {"aliases", "fillers", "negation", "tense", "idioms", "concepts", "ages", "kinds"}
+        | {"staff_labels", "messages"}
+    )
+    aliases = _strings(Fields(path, "aliases", top.mapping("aliases", required=False)))
+    idioms = _strings(Fields(path, "idioms", top.mapping("idioms", required=False)))
+    negation = Fields(path, "negation", top.mapping("negation"))
+    negation.unknown({"cues", "breaks", "skipped", "not_negating"})
+    tense = Fields(path, "tense", top.mapping("tense"))
+    tense.unknown({"past", "present"})
+    concepts_in = Fields(path, "concepts", top.mapping("concepts"))
+    concepts = {str(k): concepts_in.texts(str(k), required=True) for k in concepts_in.data}
+    concepts[_NEUTRAL] = negation.texts("not_negating")
+    vocabulary = [p for phrases in concepts.values() for p in phrases]
+    reader = Reader(
+        aliases,
+        top.texts("fillers"),
+        vocabulary,
+        english_words(_KNOWN_COUNT) | frozenset(known_words),
+        idioms,
+    )
+    for name, phrases in concepts.items():
+        for phrase in phrases:
+            if not reader.stems(phrase, idioms=False, correct=False):
+                raise concepts_in.error(name, f"'{phrase}' is only filler words")
+    ages = Fields(path, "ages", top.mapping("ages"))
+    ages.unknown({"young_below", "not_followed_by"})
+    rules = _rules(Fields(path, "kinds", top.mapping("kinds")), set(concepts))
+    check = SafetyCheck(
+        reader,
+        concepts,
+        rules,
+        Negation(*(_stems(reader, negation.texts(k)) for k in ("cues", "breaks", "skipped"))),
+        (tense.texts("past"), tense.texts("present")),
+        (int(ages.number("young_below", 18)), ages.texts("not_followed_by")),
+    )
+    if "health" not in concepts:
+        raise concepts_in.error("health", "is missing (the words of a message about health)")
+    return Safety(check, _messages(path, top, values), _labels(path, top))
+
+
+def _strings(fields: Fields) -> dict[str, str]:
+    return {str(key): fields.text(str(key)) for key in fields.data}
+
+
+def _stems(reader: Reader, words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(s for w in words for s in reader.stems(w, idioms=False, correct=False))
+
+
+def _rules(kinds: Fields, concepts: set[str]) -> list[Rule]:
+    kinds.unknown({k.name.lower() for k in SafetyKind})
+    rules = []
+    for kind in sorted(SafetyKind, reverse=True):
+        raw = kinds.data.get(kind.name.lower()) or []
+        if not isinstance(raw, list):
+            raise kinds.error(kind.name.lower(), "must be a list of rules")
+        for i, item in enumerate(raw):
+            rules.append(_rule(kinds, kind, i, item, concepts))
+    return rules
+
+
+def _rule(kinds: Fields, kind: SafetyKind, i: int, raw: object, concepts: set[str]) -> Rule:
+    field = f"{kind.name.lower()}[{i}]"
+    entry = Fields(kinds.path, f"kinds {field}", raw if isinstance(raw, Mapping) else {"rule": raw})
+    entry.unknown({"rule", "past", "alone"})
+    text = entry.text("rule")
+    if not _RULE.match(text) or ("+" in text and ">" in text):
+        raise entry.error("rule", "must be concept names joined by ' + ' or by ' > '")
+    names = tuple(n.strip() for n in re.split(r"[+>]", text))
+    for name in names:
+        if name not in concepts and name != YOUNG:
+            raise entry.error("rule", f"names no concept in 'concepts': {name}")
+    return Rule(names, ">" in text, kind, _softer(entry, "past"), _softer(entry, "alone"))
+
+
+def _softer(entry: Fields, field: str) -> SafetyKind | None:
+    value = entry.text(field, "")
+    if not value:
+        return None
+    try:
+        return SafetyKind[value.upper()]
+    except KeyError:
+        raise entry.error(field, "must be a kind: doctor or child") from None
+
+
+def _messages(path: Path | str, top: Fields, values: Mapping[str, str]) -> dict[str, str]:
+    fields = Fields(path, "messages", top.mapping("messages"))
+    fields.unknown(set(MESSAGES))
+    out = {}
+    for name in MESSAGES:
+        template = fields.text(name)
+        check_template(fields, name, template, values)
+        out[name] = fill(template, values).strip()
+    return out
+
+
+def _labels(path: Path | str, top: Fields) -> dict[SafetyKind, str]:
+    fields = Fields(path, "staff_labels", top.mapping("staff_labels"))
+    fields.unknown({k.name.lower() for k in ALERT_KINDS})
+    return {k: fields.text(k.name.lower()) for k in ALERT_KINDS}
