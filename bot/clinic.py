@@ -21,6 +21,7 @@ _TEXT_FIELDS = (
     "phone",
     "email",
     "emergency_number",
+    "crisis_line",
     "price_notes",
     "session_lengths",
     "first_visit_note",
@@ -54,6 +55,8 @@ class Clinic:
     time_zone: ZoneInfo
     retention_days: int
     closed_request_days: int
+    minimum_age: int = 16
+    guardian_under: int = 18
 
     @property
     def name(self) -> str:
@@ -71,19 +74,28 @@ class Clinic:
         values["clinic.closed_request_days"] = str(self.closed_request_days)
         values["emergency"] = self.text["emergency_number"]
         values["clinic_phone"] = self.text["phone"]
+        values["crisis_line"] = self.text["crisis_line"]
+        values["minimum_age"] = str(self.minimum_age)
+        values["guardian_under"] = str(self.guardian_under)
         return values
 
 
 def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     """Read and validate the clinic settings file."""
     fields = Fields(path, "clinic", read_yaml(path))
-    fields.unknown({*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy"})
+    fields.unknown({*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy", "minors"})
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
     try:
         zone = ZoneInfo(fields.text("time_zone"))
     except (ZoneInfoNotFoundError, ValueError):
         raise fields.error("time_zone", "is not a known time zone (e.g. Europe/London)") from None
     privacy = Fields(path, "privacy", fields.mapping("privacy", required=False))
+    minors = Fields(path, "minors", fields.mapping("minors"))
+    minors.unknown({"minimum_age", "guardian_under"})
+    minimum_age = _age(minors, "minimum_age")
+    guardian_under = _age(minors, "guardian_under")
+    if guardian_under < minimum_age:
+        raise minors.error("guardian_under", "must be at least minimum_age")
     return Clinic(
         text=text,
         hours=_opening_hours(fields),
@@ -91,6 +103,8 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         time_zone=zone,
         retention_days=_positive_int(privacy, "retention_days", 30),
         closed_request_days=_positive_int(privacy, "closed_request_days", 365),
+        minimum_age=minimum_age,
+        guardian_under=guardian_under,
     )
 
 
@@ -130,6 +144,13 @@ def _positive_int(fields: Fields, name: str, default: int) -> int:
     value = fields.number(name, default)
     if value != int(value) or value < 1:
         raise fields.error(name, "must be a whole number of days, 1 or more")
+    return int(value)
+
+
+def _age(fields: Fields, name: str) -> int:
+    value = fields.number(name)
+    if value != int(value) or not 0 < value < 100:
+        raise fields.error(name, "must be an age in whole years, e.g. 16")
     return int(value)
 
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clinic import Clinic, load_clinic
+from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
 from faq.matcher import Matcher
 from flows.frontdesk import FrontDesk
 from flows.messages import DEFAULT_MESSAGES_FILE, Messages, load_messages
+from flows.safety_content import DEFAULT_SAFETY_FILE, Safety, load_safety
 from flows.screening import DEFAULT_SCREENING_FILE, Questionnaire, load_questionnaire
 
 
@@ -22,6 +24,7 @@ class Content:
     matcher: Matcher
     messages: Messages
     questionnaire: Questionnaire
+    safety: Safety
     desk: FrontDesk
 
 
@@ -30,13 +33,15 @@ def load_content(
     kb_file: Path | str = DEFAULT_KB_FILE,
     messages_file: Path | str = DEFAULT_MESSAGES_FILE,
     screening_file: Path | str = DEFAULT_SCREENING_FILE,
+    safety_file: Path | str = DEFAULT_SAFETY_FILE,
 ) -> Content:
     """Read and validate all content; raise ContentError naming file, entry and field."""
     clinic = load_clinic(clinic_file)
     values = clinic.placeholders()
     kb = load_knowledge_base(kb_file, values)
-    matcher = Matcher(kb)
+    safety = load_safety(safety_file, values, vocabulary_of(kb))
+    matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
     messages = load_messages(messages_file, values)
     questionnaire = load_questionnaire(screening_file, values)
-    desk = FrontDesk(matcher, messages, questionnaire)
-    return Content(clinic, kb, matcher, messages, questionnaire, desk)
+    desk = FrontDesk(matcher, messages, questionnaire, safety)
+    return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)

@@ -19,11 +19,13 @@ from flows.events import (
     Forget,
     ForwardToStaff,
     LogUnanswered,
+    SafetyAlert,
     Step,
     SubmitRequest,
     UrgentAlert,
 )
 from flows.messages import REQUEST_NO
+from flows.safety import SafetyKind
 from flows.screening import Level
 from flows.state import Conversation
 
@@ -61,7 +63,8 @@ class ConversationService:
             if chat is None:
                 log.info("event=duplicate_update update_id=%s", update_id)
                 return Handled((), caught_up=True, staff=False)
-            state = Conversation.from_json(chat.state)
+            # The hold is kept apart from the conversation: /forget and retention keep it.
+            state = replace(Conversation.from_json(chat.state), hold=chat.held)
             step = self.content.desk.handle(state, client, event, datetime.now(UTC))
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
@@ -97,6 +100,9 @@ class ConversationService:
                     "urgent", Level.URGENT, (effect.flag,), "", "", "", "", effect.consent_at
                 )
                 request_no = await self._request(tx, client, urgent, calls)
+                await tx.hold(client.chat_id, request_no)
+            elif isinstance(effect, SafetyAlert):
+                await self._safety_alert(tx, client, effect.kind, calls)
             elif isinstance(effect, Forget):
                 for method, payload, purpose, ref in await forget_client(
                     tx, client.chat_id, self.staff_chat_id
@@ -109,13 +115,28 @@ class ConversationService:
                 calls.append((method, payload, "handoff", ref))
         return request_no, calls
 
+    async def _safety_alert(
+        self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[_StaffCall]
+    ) -> None:
+        """Alert staff once per open alert: a client repeating it does not flood the chat."""
+        urgent = kind is not SafetyKind.CRISIS
+        alert_kind = "urgent" if urgent else "crisis"
+        if await tx.open_alert(client.chat_id, alert_kind) is None:
+            flag = f"typed_{kind.name.lower()}"
+            alert = SubmitRequest(alert_kind, Level.URGENT, (flag,), "", "", "", "", None)
+            number: int | None = await self._request(tx, client, alert, calls)
+        else:
+            number = None
+        if urgent:
+            await tx.hold(client.chat_id, number or await tx.open_alert(client.chat_id, "urgent"))
+
     async def _request(
         self, tx: Transaction, client: Client, request: SubmitRequest, calls: list[_StaffCall]
     ) -> int:
         request_no = await records.add_request(tx.db, client, request)
         row = await records.get_request(tx.db, request_no)
         assert row is not None
-        html = request_html(row, self.content.questionnaire, [], self.content.clinic.time_zone)
+        html = request_html(row, self.content, [])
         method, payload = staff_call(self.staff_chat_id, html, request_buttons(row))
         calls.append((method, payload, "request", request_no))
         log.info("event=request_created request=%s kind=%s", request_no, request.kind)

@@ -6,8 +6,10 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.content import Content
 from bot.records import FINAL_STATUSES, RequestRow
-from flows.screening import Level, Questionnaire
+from flows.safety import SafetyKind
+from flows.screening import Level
 
 STAFF_ACTIONS = {
     "confirm": ("confirmed", "✅ Confirm", "✅ Confirmed"),
@@ -22,28 +24,41 @@ _LEVEL_LINES = {
     "CLEAR": "🟢 <b>CLEAR</b> — nothing flagged",
     "NONE": "📞 <b>CALL-BACK</b> — no health check: the client asked to be called instead",
 }
+# Alerts raised by what a client typed: staff see the kind, never the client's words.
+_TYPED_LINES = {
+    "urgent": "🚨 <b>URGENT</b> — wrote about symptoms that may need urgent medical help; "
+    "told to call the emergency number or see a doctor today. Booking is on hold until "
+    "you tap Contacted.",
+    "crisis": "🆘 <b>CRISIS</b> — wrote about suicide, self-harm or not wanting to live; "
+    "given the crisis line and the emergency number. Please reach out when you can.",
+}
+_TYPED = "typed_"
 _TITLES = {
     "booking": "🆕 Appointment request",
     "callback": "📞 Call-back request",
     "urgent": "🚨 URGENT alert",
+    "crisis": "🆘 CRISIS alert",
 }
 
 
-def request_html(
-    req: RequestRow,
-    questionnaire: Questionnaire,
-    actions: list[tuple[str, str, str]],
-    zone: ZoneInfo,
-) -> str:
+def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str, str]]) -> str:
     """Render a request for the staff chat: level, flags, contact details, action history."""
-    lines = [f"<b>{_TITLES.get(req.kind, 'Request')} #{req.id}</b>", _LEVEL_LINES[req.level]]
-    labels = questionnaire.labels(req.flags)
-    if labels:
-        icons = {Level.URGENT: "🚨", Level.CLEARANCE: "🟠", Level.CAUTION: "🟡"}
-        for flag in req.flags:
-            item = questionnaire.item(flag)
-            if item is not None:
-                lines.append(f"  {icons[item.level]} <b>{escape(item.label)}</b>")
+    questionnaire, zone = content.questionnaire, content.clinic.time_zone
+    typed = [f.removeprefix(_TYPED) for f in req.flags if f.startswith(_TYPED)]
+    level = _LEVEL_LINES[req.level]
+    if typed and req.kind in _TYPED_LINES:
+        level = _TYPED_LINES[req.kind]
+    lines = [f"<b>{_TITLES.get(req.kind, 'Request')} #{req.id}</b>", level]
+    icons = {Level.URGENT: "🚨", Level.CLEARANCE: "🟠", Level.CAUTION: "🟡"}
+    for flag in req.flags:
+        item = questionnaire.item(flag)
+        if item is not None:
+            lines.append(f"  {icons[item.level]} <b>{escape(item.label)}</b>")
+    for name in typed:
+        kind = SafetyKind.__members__.get(name.upper())
+        label = content.safety.staff_labels.get(kind) if kind is not None else None
+        if label:
+            lines.append(f"  🚨 <b>{escape(label)}</b>")
     lines.append("")
     if req.name:
         lines.append(f"Name: {escape(req.name)}")

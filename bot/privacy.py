@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,11 @@ _ABOUT_REQUESTS = "purpose IN ('request', 'staff_edit', 'staff_action')"
 async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[StaffCall]:
     """Delete every row about a client; return the staff-chat edits and notice to send."""
     db = tx.db
-    async with db.execute("SELECT id, status FROM requests WHERE chat_id = ?", (chat_id,)) as c:
+    # A booking hold outlives /forget: its alert stays, bare, until staff tap Contacted.
+    held = await tx.held_request(chat_id)
+    async with db.execute(
+        "SELECT id, status FROM requests WHERE chat_id = ? AND id IS NOT ?", (chat_id, held)
+    ) as c:
         requests = [(int(r[0]), str(r[1])) for r in await c.fetchall()]
     async with db.execute("SELECT id FROM handoff WHERE chat_id = ?", (chat_id,)) as c:
         handoffs = [int(r[0]) for r in await c.fetchall()]
@@ -42,12 +47,16 @@ async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[
                     payload = {"chat_id": staff_chat, "message_id": message_id,
                                "text": text.format(id=ref)}  # fmt: skip
                     calls.append(("editMessageText", payload, "staff_edit", None))
+    if held is not None:
+        calls.extend(await _strip_held_alert(tx, held, staff_chat))
     withdrawn = [r for r, status in requests if status not in FINAL_STATUSES]
-    if requests:
+    if requests or held is not None:
         numbers = ", ".join(f"#{r}" for r in withdrawn) or "none open"
         notice = (
             f"🗑 A client used /forget: their data has been deleted. Withdrawn requests: {numbers}."
         )
+        if held is not None:
+            notice += f" Their booking stays on hold until someone taps Contacted on #{held}."
         calls.append(("sendMessage", {"chat_id": staff_chat, "text": notice}, "staff", None))
     ids = [r for r, _ in requests]
     await _delete_many(tx, "request_actions", "request_id", ids)
@@ -55,10 +64,42 @@ async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[
         tx, "outbox", "ref", ids, "purpose IN ('request', 'staff_edit', 'staff_action')"
     )
     await _delete_many(tx, "outbox", "ref", handoffs, "purpose = 'handoff'")
-    for table in ("requests", "unanswered", "handoff", "conversations", "outbox"):
+    await db.execute("DELETE FROM requests WHERE chat_id = ? AND id IS NOT ?", (chat_id, held))
+    for table in ("unanswered", "handoff", "conversations", "outbox"):
         await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
     log.info("event=client_forgotten requests=%s", len(requests))
     return calls
+
+
+async def _strip_held_alert(tx: Transaction, request_id: int, staff_chat: int) -> list[StaffCall]:
+    """Keep only the bare alert behind a hold: no name, phone, items or profile."""
+    await tx.db.execute(
+        "UPDATE requests SET username = NULL, first_name = '', name = '', phone = '', "
+        "times = '', concern = '', flags = '[]', consent_at = NULL WHERE id = ?",
+        (request_id,),
+    )
+    text = (
+        f"Request #{request_id}: details deleted at the client's request. Their booking stays "
+        "on hold until someone taps Contacted."
+    )
+    button = {"text": "📞 Contacted", "callback_data": f"st:{request_id}:contacted"}
+    markup = {"inline_keyboard": [[button]]}
+    # Not yet delivered: send the bare version instead of the original.
+    bare = {"chat_id": staff_chat, "text": text, "reply_markup": markup}
+    await tx.db.execute(
+        "UPDATE outbox SET payload = ? WHERE purpose = 'request' AND ref = ? AND sent_at IS NULL",
+        (json.dumps(bare, ensure_ascii=False), request_id),
+    )
+    async with tx.db.execute(
+        "SELECT message_id FROM outbox WHERE chat_id = ? AND purpose IN ('request', 'staff_edit') "
+        "AND ref = ? AND message_id IS NOT NULL",
+        (staff_chat, request_id),
+    ) as c:
+        found = [int(r[0]) for r in await c.fetchall()]
+    return [
+        ("editMessageText", {**bare, "message_id": message_id}, "staff_edit", request_id)
+        for message_id in dict.fromkeys(found)
+    ]
 
 
 async def _delete_many(

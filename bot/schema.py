@@ -75,4 +75,18 @@ MIGRATIONS: tuple[str, ...] = (
         processed_at TEXT NOT NULL
     );
     """,
+    # 2: booking holds live in their own table, so that neither /forget nor the retention
+    # job (which delete conversations) can lift one; only staff tapping Contacted does.
+    """
+    CREATE TABLE holds (
+        chat_id INTEGER PRIMARY KEY,
+        request_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO holds (chat_id, request_id, created_at)
+    SELECT c.chat_id,
+           (SELECT max(r.id) FROM requests r WHERE r.chat_id = c.chat_id AND r.kind = 'urgent'),
+           c.updated_at
+    FROM conversations c WHERE json_extract(c.state, '$.hold') = 1;
+    """,
 )

@@ -13,7 +13,6 @@ from bot.records import FINAL_STATUSES, RequestRow
 from bot.render import staff_call, to_api_call
 from bot.storage import Storage, Transaction
 from flows.replies import Reply
-from flows.state import Conversation
 
 log = logging.getLogger(__name__)
 _CLIENT_TEXTS = {
@@ -145,7 +144,7 @@ class StaffService:
 
     async def _html(self, tx: Transaction, req: RequestRow) -> str:
         actions = await records.actions_of(tx.db, req.id)
-        return request_html(req, self.content.questionnaire, actions, self.content.clinic.time_zone)
+        return request_html(req, self.content, actions)
 
     async def _show(self, tx: Transaction, req: RequestRow, message_id: int | None) -> None:
         if message_id is None:
@@ -156,10 +155,11 @@ class StaffService:
 
     async def _tell_client(self, tx: Transaction, req: RequestRow, action: str) -> None:
         if req.kind == "urgent":
-            # The client was stopped at the health check: once staff have spoken to them,
-            # they may book again. They get no automatic message about it.
-            state = Conversation.from_json(await tx.load_state(req.chat_id))
-            await tx.save_state(req.chat_id, replace(state, hold=False).to_json())
+            # The client was stopped on an urgent answer or message: once staff have spoken
+            # to them, they may book again. They get no automatic message about it.
+            await tx.release_hold(req.chat_id)
+            return
+        if req.kind == "crisis":
             return
         text = self.content.messages.text(_CLIENT_TEXTS[action], request_no=str(req.id))
         method, payload = to_api_call(Reply(text), req.chat_id)

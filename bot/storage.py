@@ -46,7 +46,8 @@ class OutboxItem:
 # A chat's state, and how many of its outbox items still wait to be sent.
 _CHAT_READS = (
     "(SELECT state FROM conversations WHERE chat_id = ?), "
-    "(SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL)"
+    "(SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL), "
+    "(SELECT count(*) FROM holds WHERE chat_id = ?)"
 )
 # Record an update as handled; ignored when Telegram delivers the same update again.
 _CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
@@ -67,6 +68,7 @@ class ChatSnapshot:
 
     state: str | None
     undelivered: int  # outbox items of the chat that were queued before and are not yet sent
+    held: bool = False  # booking waits until staff have spoken to the client
 
 
 class Transaction:
@@ -86,16 +88,44 @@ class Transaction:
 
         Return None if the update was handled before (Telegram delivered it again).
         """
+        chats = (chat_id, chat_id, chat_id)
         if update_id is None:
-            rows = await self.db.execute_fetchall("SELECT " + _CHAT_READS, (chat_id, chat_id))
+            rows = await self.db.execute_fetchall("SELECT " + _CHAT_READS, chats)
         else:
             # RETURNING yields no row when the update id was already there.
             rows = await self.db.execute_fetchall(
-                _CLAIM + " RETURNING " + _CHAT_READS, (update_id, now_iso(), chat_id, chat_id)
+                _CLAIM + " RETURNING " + _CHAT_READS, (update_id, now_iso(), *chats)
             )
-        for state, undelivered in rows:
-            return ChatSnapshot(None if state is None else str(state), int(undelivered))
+        for state, undelivered, held in rows:
+            return ChatSnapshot(None if state is None else str(state), int(undelivered), held > 0)
         return None
+
+    async def hold(self, chat_id: int, request_id: int | None) -> None:
+        """Hold a client's booking until staff have spoken to them."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO holds (chat_id, request_id, created_at) VALUES (?, ?, ?)",
+            (chat_id, request_id, now_iso()),
+        )
+
+    async def release_hold(self, chat_id: int) -> None:
+        """Let a client book again (staff have spoken to them)."""
+        await self.db.execute("DELETE FROM holds WHERE chat_id = ?", (chat_id,))
+
+    async def held_request(self, chat_id: int) -> int | None:
+        """Return the alert behind a client's hold, if they are held."""
+        rows = await self.db.execute_fetchall(
+            "SELECT request_id FROM holds WHERE chat_id = ?", (chat_id,)
+        )
+        return next((None if r[0] is None else int(r[0]) for r in rows), None)
+
+    async def open_alert(self, chat_id: int, kind: str) -> int | None:
+        """Return a client's alert of this kind that staff have not acted on yet."""
+        rows = await self.db.execute_fetchall(
+            "SELECT id FROM requests WHERE chat_id = ? AND kind = ? AND status = 'open' "
+            "ORDER BY id DESC LIMIT 1",
+            (chat_id, kind),
+        )
+        return next((int(r[0]) for r in rows), None)
 
     async def load_state(self, chat_id: int) -> str | None:
         """Return the stored conversation state of a chat."""

@@ -31,21 +31,32 @@ def texts_of(entry: Entry) -> list[str]:
     return [entry.question, *entry.alternates, *entry.keywords]
 
 
+def vocabulary_of(kb: KnowledgeBase) -> list[str]:
+    """Return every word of the knowledge base's phrasings and synonyms (with repeats)."""
+    bare = Normaliser(kb.aliases, kb.synonyms)
+    texts = [t for e in kb.entries for t in texts_of(e)]
+    texts += [phrase for group in kb.synonyms for phrase in group]
+    return [w for t in texts for w in bare.words(t, correct=False)]
+
+
 class Index:
     """Precomputed lookups so that scoring a message touches only the terms it contains."""
 
-    def __init__(self, kb: KnowledgeBase, non_keyword: float, smoothing: float) -> None:
-        bare = Normaliser(kb.aliases, kb.synonyms)
-        texts = [t for e in kb.entries for t in texts_of(e)]
-        texts += [phrase for group in kb.synonyms for phrase in group]
-        vocabulary = [w for t in texts for w in bare.words(t, correct=False)]
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        non_keyword: float,
+        smoothing: float,
+        keep: frozenset[str] = frozenset(),
+    ) -> None:
         off_topic = load_words(OFF_TOPIC_WORDS_FILE)
         self.normaliser = Normaliser(
             kb.aliases,
             kb.synonyms,
-            vocabulary,
+            vocabulary_of(kb),
             load_words(COMMON_WORDS_FILE) | (everyday_words() - off_topic),
             off_topic,
+            keep,
         )
         doc_terms: list[tuple[int, frozenset[str]]] = []
         spelled: dict[tuple[int, frozenset[str]], str] = {}

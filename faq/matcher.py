@@ -107,9 +107,11 @@ class Matcher:
 
     kb: KnowledgeBase
     tuning: Tuning = field(default_factory=Tuning)
+    # Words never "corrected" into a knowledge-base word (health words: "shingles").
+    keep: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        self.index = Index(self.kb, self.tuning.non_keyword, self.tuning.smoothing)
+        self.index = Index(self.kb, self.tuning.non_keyword, self.tuning.smoothing, self.keep)
         self.normaliser = self.index.normaliser
         # A message's terms are needed by both opinions, for it and for its sentences;
         # kept only while one message is decided (clients' words are not held on to).

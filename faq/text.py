@@ -105,6 +105,7 @@ class Normaliser:
         vocabulary: Iterable[str] = (),
         common_words: frozenset[str] = frozenset(),
         protected: frozenset[str] = frozenset(),
+        keep: frozenset[str] = frozenset(),
     ) -> None:
         self._aliases = {k: tuple(_WORD.findall(fold(v))) for k, v in aliases.items()}
         self._stemmer = snowballstemmer.stemmer("english")
@@ -113,7 +114,12 @@ class Normaliser:
         # Most frequent first so that ties between corrections go to the commoner word.
         self._vocab = [w for w, _ in counts.most_common()]
         self._known = (
-            frozenset(self._vocab) | common_words | protected | _STOPWORDS | set(self._aliases)
+            frozenset(self._vocab)
+            | common_words
+            | protected
+            | keep
+            | _STOPWORDS
+            | set(self._aliases)
         )
         self._off_topic = frozenset(self._stemmer.stemWord(w) for w in protected)
         self._phrases = self._phrase_table(synonyms)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flows.replies import Reply
+from flows.safety import SafetyKind
 from flows.screening import Level
 from flows.state import Conversation
 
@@ -90,6 +91,13 @@ class UrgentAlert:
 
 
 @dataclass(frozen=True)
+class SafetyAlert:
+    """Tell staff that a client typed about an emergency, a limb or a crisis (the kind only)."""
+
+    kind: SafetyKind
+
+
+@dataclass(frozen=True)
 class ForwardToStaff:
     """Send the client's message to the staff chat (human handoff)."""
 
@@ -101,7 +109,7 @@ class Forget:
     """Delete everything held about the client, withdraw open requests, tell staff."""
 
 
-Effect = LogUnanswered | SubmitRequest | UrgentAlert | ForwardToStaff | Forget
+Effect = LogUnanswered | SubmitRequest | UrgentAlert | SafetyAlert | ForwardToStaff | Forget
 
 
 @dataclass(frozen=True)

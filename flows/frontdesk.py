@@ -23,11 +23,15 @@ from flows.events import (
 )
 from flows.messages import Messages
 from flows.replies import Button, Reply, rows
+from flows.safety_content import Safety
+from flows.safety_replies import CONTRAINDICATIONS, SafetyReplies
 from flows.screening import Questionnaire
 from flows.state import Conversation, Stage
 
 MAX_MATCH_CHARS = 1000
 MAX_HANDOFF_CHARS = 2000
+# Every character a client can send (Telegram's limit) is read by the safety check.
+MAX_SAFETY_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -37,15 +41,29 @@ class FrontDesk:
     matcher: Matcher
     messages: Messages
     questionnaire: Questionnaire
+    safety: Safety
 
     @property
     def booking(self) -> Booking:
         """Return the booking flow."""
         return Booking(self.questionnaire, self.messages)
 
+    @property
+    def safety_replies(self) -> SafetyReplies:
+        """Return what is said when a typed message speaks of health."""
+        entry = self.matcher.kb.get(CONTRAINDICATIONS)
+        button = Button(entry.title, f"faq:{entry.id}") if entry is not None else None
+        return SafetyReplies(self.safety, self.messages, self.questionnaire, button)
+
     def handle(self, state: Conversation, client: Client, event: Event, now: datetime) -> Step:
-        """Handle one event from a client."""
+        """Handle one event from a client; typed text is read for safety before anything else."""
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        if isinstance(event, Text):
+            found = self.safety.check.assess(event.text[:MAX_SAFETY_CHARS])
+            if found.kinds:
+                resume = self.booking.current(state, client) if in_flow else None
+                text = event.text.strip()[:MAX_HANDOFF_CHARS]
+                return self.safety_replies.step(state, found, text, resume)
         match event:
             case Command(name="start"):
                 text = self.messages.text("start", first_name=client.first_name or "there")
@@ -148,8 +166,12 @@ class FrontDesk:
                 return Step(state, (reply,))
             case Suggestions(entries=entries, candidates=candidates):
                 buttons = [Button(e.title, f"faq:{e.id}") for e in entries]
+                health = self.safety.check.about_health(text)
+                if health:
+                    buttons.append(Button(self.messages.button("book"), "book"))
                 buttons.append(Button(self.messages.button("staff"), "staff"))
-                reply = Reply(self.messages.text("suggestions"), rows(buttons))
+                said = self.safety_replies.health_text() if health else None
+                reply = Reply(said or self.messages.text("suggestions"), rows(buttons))
                 top = candidates[0]
                 return Step(state, (reply,), (LogUnanswered(text, top.entry.id, top.score),))
             case NoMatch(candidates=candidates):
@@ -157,7 +179,11 @@ class FrontDesk:
                     Button(self.messages.button("topics"), "topics"),
                     Button(self.messages.button("staff"), "staff"),
                 ]
-                reply = Reply(self.messages.text("no_match"), rows(options))
+                said = self.messages.text("no_match")
+                if self.safety.check.about_health(text):
+                    options.insert(0, Button(self.messages.button("book"), "book"))
+                    said = self.safety_replies.health_text()
+                reply = Reply(said, rows(options))
                 first = candidates[0] if candidates else None
                 guess = first.entry.id if first and first.score > 0 else None
                 score = first.score if first else 0.0

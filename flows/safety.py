@@ -98,6 +98,7 @@ class Reader:
         self._aliases = {fold(k): tuple(_words(fold(v))) for k, v in aliases.items()}
         self._fillers = frozenset(self._stem(w) for w in fillers)
         words = {w for phrase in vocabulary for w in _words(fold(phrase))}
+        self.vocabulary = frozenset(words)
         self._known = known_words | words | set(self._aliases)
         targets = sorted({self._stem(w) for w in words if len(w) >= 4 and w.isalpha()})
         self._target_set = frozenset(targets)
