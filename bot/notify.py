@@ -16,7 +16,14 @@ STAFF_ACTIONS = {
     "note": ("needs_note", "🩺 Needs doctor's note", "🩺 Doctor's note asked for"),
     "decline": ("declined", "✖️ Decline", "✖️ Declined"),
     "contacted": ("contacted", "📞 Contacted", "📞 Contacted"),
+    # The second tap of Confirm on a CLEARANCE request (see `spoken_check`).
+    "confirm_spoken": (
+        "confirmed",
+        "✅ Yes, I've spoken to them — confirm",
+        "✅ Confirmed (client spoken to about the flagged items)",
+    ),
 }
+BACK = "back"
 _LEVEL_LINES = {
     "URGENT": "🚨 <b>URGENT</b> — stopped at the health check; advised to get medical help now",
     "CLEARANCE": "🟠 <b>CLEARANCE</b> — needs medical clearance: call before confirming",
@@ -86,6 +93,24 @@ def request_buttons(req: RequestRow) -> list[list[tuple[str, str]]]:
         return [[(STAFF_ACTIONS["contacted"][1], f"st:{req.id}:contacted")]]
     b = {key: (label, f"st:{req.id}:{key}") for key, (_, label, _) in STAFF_ACTIONS.items()}
     return [[b["confirm"], b["note"]], [b["decline"], b["contacted"]]]
+
+
+def needs_spoken_check(req: RequestRow, action: str) -> bool:
+    """Say whether Confirm must first be confirmed: staff call before a CLEARANCE booking."""
+    return action == "confirm" and req.kind == "booking" and req.level == "CLEARANCE"
+
+
+def spoken_check(req: RequestRow, card: str) -> tuple[str, list[list[tuple[str, str]]]]:
+    """Return the card asking staff to confirm they spoke to the client, and its buttons."""
+    html = (
+        f"{card}\n\n⚠️ <b>Before confirming:</b> have you spoken to the client about the "
+        "flagged items above?"
+    )
+    buttons = [
+        [(STAFF_ACTIONS["confirm_spoken"][1], f"st:{req.id}:confirm_spoken")],
+        [("↩️ Back", f"st:{req.id}:{BACK}")],
+    ]
+    return html, buttons
 
 
 def handoff_html(chat_id: int, first_name: str, username: str | None, text: str) -> str:

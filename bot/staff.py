@@ -8,7 +8,14 @@ from html import escape
 
 from bot import records
 from bot.content import Content
-from bot.notify import STAFF_ACTIONS, request_buttons, request_html
+from bot.notify import (
+    BACK,
+    STAFF_ACTIONS,
+    needs_spoken_check,
+    request_buttons,
+    request_html,
+    spoken_check,
+)
 from bot.records import FINAL_STATUSES, RequestRow
 from bot.render import staff_call, to_api_call
 from bot.storage import Storage, Transaction
@@ -17,6 +24,7 @@ from flows.replies import Reply
 log = logging.getLogger(__name__)
 _CLIENT_TEXTS = {
     "confirm": "staff_confirmed",
+    "confirm_spoken": "staff_confirmed",
     "note": "staff_needs_note",
     "decline": "staff_declined",
     "contacted": "staff_contacted",
@@ -52,7 +60,7 @@ class StaffService:
         """Handle a staff button; return the short notice shown to the staff member."""
         _, _, rest = data.partition(":")
         number, _, action = rest.partition(":")
-        if not number.isdigit() or action not in STAFF_ACTIONS:
+        if not number.isdigit() or (action not in STAFF_ACTIONS and action != BACK):
             return "That button is no longer valid."
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.claim_update(update_id):
@@ -63,6 +71,12 @@ class StaffService:
             if req.status in FINAL_STATUSES:
                 await self._show(tx, req, message_id)
                 return f"Request #{req.id} is already {req.status}."
+            if action == BACK:
+                await self._show(tx, req, message_id)
+                return f"Request #{req.id}: nothing changed."
+            if needs_spoken_check(req, action):
+                await self._show(tx, req, message_id, spoken=True)
+                return "Please confirm you have spoken to the client first."
             status = STAFF_ACTIONS[action][0]
             await records.record_action(tx.db, req.id, action, status, staff.name)
             req = replace(req, status=status)
@@ -146,10 +160,15 @@ class StaffService:
         actions = await records.actions_of(tx.db, req.id)
         return request_html(req, self.content, actions)
 
-    async def _show(self, tx: Transaction, req: RequestRow, message_id: int | None) -> None:
+    async def _show(
+        self, tx: Transaction, req: RequestRow, message_id: int | None, spoken: bool = False
+    ) -> None:
         if message_id is None:
             return
-        _, payload = staff_call(self.staff_chat_id, await self._html(tx, req), request_buttons(req))
+        html, buttons = await self._html(tx, req), request_buttons(req)
+        if spoken:
+            html, buttons = spoken_check(req, html)
+        _, payload = staff_call(self.staff_chat_id, html, buttons)
         payload["message_id"] = message_id
         await tx.enqueue(self.staff_chat_id, "editMessageText", payload, "staff_edit", req.id)
 

@@ -103,8 +103,10 @@ class Booking:
             new = replace(state, selected=selected)
             return Step(new, (replace(self._checklist(new), edit=True),))
         chosen = () if verb == "none" else state.selected
+        urgent_list = any(i.level is Level.URGENT for i in checklist.items)
+        unsure = self.questionnaire.unsure_urgent if urgent_list else self.questionnaire.unsure
         if verb == "unsure":
-            chosen = (*chosen, self.questionnaire.unsure.id)
+            chosen = (*chosen, unsure.id)
         flags = tuple(dict.fromkeys((*state.flags, *chosen)))
         labels = [self.questionnaire.labels([f])[0] for f in chosen]
         noted = Reply(
@@ -112,11 +114,15 @@ class Booking:
             + (", ".join(labels) or self.messages.button("none")),
             edit=True,
         )
+        # Doubt about red-flag symptoms: the emergency line first, then the check goes on.
+        extra: tuple[Reply, ...] = ()
+        if verb == "unsure" and unsure.message:
+            extra = (Reply(self.questionnaire.messages[unsure.message]),)
         if state.group + 1 < len(self.questionnaire.checklists):
             new = replace(state, group=state.group + 1, selected=(), flags=flags)
-            return Step(new, (noted, self._checklist(new)))
+            return Step(new, (noted, *extra, self._checklist(new)))
         new = replace(state, stage=Stage.NAME, selected=(), flags=flags)
-        return Step(new, (noted, self.details.ask(new, client)))
+        return Step(new, (noted, *extra, self.details.ask(new, client)))
 
     def _urgent(self, state: Conversation, item_id: str) -> Step:
         item = self.questionnaire.item(item_id)
@@ -130,7 +136,8 @@ class Booking:
 
     def _checklist(self, state: Conversation) -> Reply:
         checklist = self.questionnaire.checklists[state.group]
-        questions = "\n".join(f"• {item.question}" for item in checklist.items)
+        # Each label stands beside its full question, so a short label is never read alone.
+        questions = "\n".join(f"• {item.label}: {item.question}" for item in checklist.items)
         text = f"{checklist.intro}\n\n{questions}\n\n{self.messages.text('checklist_hint')}"
         g = state.group
         buttons: list[tuple[Button, ...]] = [

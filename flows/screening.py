@@ -12,7 +12,7 @@ from faq.content import ContentError, Fields, check_template, fill, read_yaml
 
 DEFAULT_SCREENING_FILE = Path(__file__).with_name("screening.yaml")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_MESSAGES = ("urgent_emergency", "urgent_limb", "disclaimer", "unwell_note")
+_MESSAGES = ("urgent_emergency", "urgent_limb", "unsure_urgent", "disclaimer", "unwell_note")
 _LABEL_MAX = 60
 
 
@@ -58,11 +58,13 @@ class Questionnaire:
     checklists: tuple[Checklist, ...]
     unsure: Item
     messages: Mapping[str, str]
+    unsure_urgent: Item
 
     def item(self, item_id: str) -> Item | None:
-        """Return the item with this id (including the 'not sure' flag)."""
-        if item_id == self.unsure.id:
-            return self.unsure
+        """Return the item with this id (including the 'not sure' flags)."""
+        for unsure in (self.unsure, self.unsure_urgent):
+            if item_id == unsure.id:
+                return unsure
         return next((i for c in self.checklists for i in c.items if i.id == item_id), None)
 
     def outcome(self, flags: Iterable[str]) -> Level:
@@ -82,7 +84,7 @@ def load_questionnaire(
     """Read and validate the questionnaire; raise ContentError naming file, entry and field."""
     values = values or {}
     top = Fields(path, "file", read_yaml(path))
-    top.unknown({"checklists", "unsure", "messages"})
+    top.unknown({"checklists", "unsure", "unsure_urgent", "messages"})
     messages_in = Fields(path, "messages", top.mapping("messages"))
     messages_in.unknown(set(_MESSAGES))
     messages = {}
@@ -94,16 +96,21 @@ def load_questionnaire(
     if not isinstance(raw, list) or not raw:
         raise top.error("checklists", "must be a non-empty list")
     checklists = tuple(_checklist(path, i, c, messages) for i, c in enumerate(raw))
-    unsure = _item(
-        path, Fields(path, "unsure", top.mapping("unsure")), messages, needs_question=False
+    unsure, unsure_urgent = (
+        _item(path, Fields(path, name, top.mapping(name)), messages, needs_question=False)
+        for name in ("unsure", "unsure_urgent")
     )
-    ids = [i.id for c in checklists for i in c.items] + [unsure.id]
+    if unsure_urgent.level is Level.URGENT or not unsure_urgent.message:
+        raise ContentError(
+            path, "must be clearance or caution, with a message", "unsure_urgent", "level"
+        )
+    ids = [i.id for c in checklists for i in c.items] + [unsure.id, unsure_urgent.id]
     for item_id in ids:
         if ids.count(item_id) > 1:
             raise ContentError(path, "duplicate id", item_id, "id")
     if any(i.level is Level.URGENT for c in checklists[1:] for i in c.items):
         raise ContentError(path, "urgent items belong in the first checklist", checklists[0].id)
-    return Questionnaire(checklists, unsure, messages)
+    return Questionnaire(checklists, unsure, messages, unsure_urgent)
 
 
 def _checklist(path: Path | str, index: int, raw: object, messages: Mapping[str, str]) -> Checklist:
