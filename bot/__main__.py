@@ -20,6 +20,7 @@ from faq.evaluate import evaluate, parse_cases
 from faq.kb import DEFAULT_KB_FILE
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
 from faq.spelling import likely_misspellings
+from flows.safety_content import DEFAULT_SAFETY_FILE
 
 EXIT_BAD_INPUT = 2
 
@@ -72,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("cases")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_faq_eval)
+    safety = sub.add_parser("safety", help="show what the safety check finds in a message")
+    safety.add_argument("message")
+    safety.set_defaults(func=_safety)
     return parser
 
 
@@ -137,8 +141,16 @@ def _check(args: argparse.Namespace) -> int:
     content = _content(settings)
     print(
         f"OK: clinic settings {settings.clinic_config}, {len(content.kb.entries)} FAQ entries, "
-        "messages"
+        f"messages, health check, {len(content.safety.check.rules)} safety rules "
+        f"({DEFAULT_SAFETY_FILE})"
     )
+    return 0
+
+
+def _safety(args: argparse.Namespace) -> int:
+    found = _content(load_settings(telegram=False)).safety.check.assess(args.message)
+    kinds = sorted(found.kinds, reverse=True)
+    print("kinds: " + (", ".join(k.name.lower() for k in kinds) or "none (goes on to the FAQ)"))
     return 0
 
 

@@ -21,7 +21,7 @@ from faq.text import fold
 
 # How far apart the parts of a "+" rule may be (words, within one sentence), and how
 # many words may stand between the parts of a ">" rule.
-WINDOW = 12
+WINDOW = 14
 GAP = 2
 # A negation reaches this many words ahead ("no pain in my chest").
 NEGATION_REACH = 4

@@ -1,0 +1,173 @@
+"""Free-text safety: how often typed health messages get the right reply, at every step.
+
+Each probe message (benchmarks/safety/set-*.yaml) is sent through the real front desk
+(flows.frontdesk, the same code Telegram and the terminal use) from four places: a fresh
+chat, the first page of the health check, the name question of a booking, and "Talk to
+staff". A reply is right when:
+- emergency: the urgent message with the emergency number, an urgent staff alert, the
+  booking held, no booking button (a limb warning counts as right for a limb message);
+- crisis: the crisis line and the emergency number, a crisis alert, no booking button;
+- doctor: a reply pointing to a doctor (a more serious kind counts), never an FAQ answer;
+- child: the clinic's rule for minors;
+- none: no alert (doctor replies to these are counted too).
+False alarms: alerts raised by the FAQ's own labelled messages (every FAQ case file).
+
+Run: python benchmarks/safety.py [--sets benchmarks/safety/set-3.yaml ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
+from bot.content import Content, load_content  # noqa: E402
+from flows.events import Client, Command, Event, Press, SafetyAlert, Step, Text  # noqa: E402
+from flows.safety import SafetyKind  # noqa: E402
+from flows.state import Conversation  # noqa: E402
+
+NOW = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)
+CLIENT = Client(1, 1, "Ann")
+FAQ_SETS = sorted((ROOT / "benchmarks/heldout").glob("set-*.yaml")) + [
+    ROOT / "tests/faq/cases/dev-set.yaml",
+    ROOT / "tests/faq/cases/regression.yaml",
+]
+
+
+def places(content: Content) -> dict[str, Conversation]:
+    """Return the conversation states a probe is sent from."""
+    desk = content.desk
+
+    def after(state: Conversation, *events: Event) -> Conversation:
+        for event in events:
+            state = desk.handle(state, CLIENT, event, NOW).state
+        return state
+
+    consent = after(Conversation(), Command("book"))
+    check = after(consent, Press("bk:1:ok"))
+    name = check
+    for group in range(len(content.questionnaire.checklists)):
+        name = after(name, Press(f"bk:1:none:{group}"))
+    return {
+        "fresh chat": Conversation(),
+        "health check": check,
+        "name field": name,
+        "talk to staff": after(Conversation(), Command("staff")),
+    }
+
+
+def judge(content: Content, kind: str, step: Step) -> tuple[bool, bool]:
+    """Return (right, faq_answer) for one reply."""
+    text = "\n".join(r.text for r in step.replies)
+    actions = [b.action for r in step.replies for row in r.buttons for b in row]
+    alerts = {e.kind for e in step.effects if isinstance(e, SafetyAlert)}
+    emergency = content.clinic.text["emergency_number"]
+    crisis_line = content.clinic.text["crisis_line"]
+    booking = any(a == "book" or a.startswith("bk:") for a in actions)
+    faq = any(a.startswith("faq:") for a in actions) and "doctor" not in text.lower()
+    faq = faq or any(r.text == e.answer for r in step.replies for e in content.kb.entries)
+    urgent = alerts & {SafetyKind.EMERGENCY, SafetyKind.LIMB}
+    if kind == "emergency":
+        right = SafetyKind.EMERGENCY in alerts and emergency in text and step.state.hold
+        return right and not booking, faq
+    if kind == "limb":
+        return bool(urgent) and emergency in text and step.state.hold and not booking, faq
+    if kind == "crisis":
+        right = SafetyKind.CRISIS in alerts and crisis_line in text and emergency in text
+        return right and not booking, faq
+    if kind == "doctor":
+        return "doctor" in text.lower() and not faq, faq
+    if kind == "child":
+        return f"aged {content.clinic.minimum_age}" in text, faq
+    return not alerts, faq
+
+
+def probe(content: Content, files: list[Path]) -> None:
+    """Print how each probe set fares in each place."""
+    states = places(content)
+    print(f"{'set':<32} {'place':<14} {'alarm kinds':>12} {'doctor':>8} {'child':>7} {'none':>7}")
+    pooled: dict[str, Counter[str]] = {}
+    for path in files:
+        cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+        for place, state in states.items():
+            right: Counter[str] = Counter()
+            total: Counter[str] = Counter()
+            for case in cases:
+                group = "alarm" if case["kind"] in ("emergency", "limb", "crisis") else case["kind"]
+                step = content.desk.handle(state, CLIENT, Text(case["q"]), NOW)
+                ok, _ = judge(content, case["kind"], step)
+                total[group] += 1
+                right[group] += ok
+                pool = pooled.setdefault(place, Counter())
+                pool[f"{group}:n"] += 1
+                pool[f"{group}:ok"] += ok
+            row = [
+                f"{100 * right[g] / total[g]:.1f}%" for g in ("alarm", "doctor", "child", "none")
+            ]
+            name = str(path.relative_to(ROOT))
+            print(f"{name:<32} {place:<14} {row[0]:>12} {row[1]:>8} {row[2]:>7} {row[3]:>7}")
+    if len(files) > 1:
+        for place, pool in pooled.items():
+            row = [
+                f"{100 * pool[f'{g}:ok'] / pool[f'{g}:n']:.1f}%"
+                for g in ("alarm", "doctor", "child", "none")
+            ]
+            print(f"{'pooled':<32} {place:<14} {row[0]:>12} {row[1]:>8} {row[2]:>7} {row[3]:>7}")
+
+
+def false_alarms(content: Content) -> None:
+    """Print how often the FAQ's own messages raise an alert or get a doctor reply."""
+    found: Counter[str] = Counter()
+    timings: list[float] = []
+    examples: list[str] = []
+    for path in FAQ_SETS:
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+            start = time.perf_counter()
+            result = content.safety.check.assess(case["q"])
+            timings.append((time.perf_counter() - start) * 1000)
+            found["messages"] += 1
+            if result.alarm:
+                found["alarm"] += 1
+                examples.append(case["q"])
+            elif result.worst is not None:
+                found[result.worst.name.lower()] += 1
+    n = found["messages"]
+    print(
+        f"\nFAQ messages ({n}, every FAQ case file): alerts {found['alarm']} "
+        f"({100 * found['alarm'] / n:.2f}%), doctor replies {found['doctor']} "
+        f"({100 * found['doctor'] / n:.1f}%), minors rule {found['child']} "
+        f"({100 * found['child'] / n:.1f}%)"
+    )
+    for text in examples:
+        print(f"  alert: {text}")
+    timings.sort()
+    p99 = timings[int(len(timings) * 0.99)]
+    print(f"time per check: p50 {statistics.median(timings):.3f} ms, p99 {p99:.3f} ms")
+
+
+def main() -> None:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="*", type=Path, help="probe sets (default: all)")
+    parser.add_argument("--no-faq", action="store_true", help="skip the false-alarm count")
+    args = parser.parse_args()
+    files = [p.resolve() for p in args.sets] if args.sets else None
+    files = files or sorted((ROOT / "benchmarks/safety").glob("set-*.yaml"))
+    content = load_content(DEFAULT_CLINIC_FILE)
+    probe(content, files)
+    if not args.no_faq:
+        false_alarms(content)
+
+
+if __name__ == "__main__":
+    main()
