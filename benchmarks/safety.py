@@ -38,10 +38,12 @@ from flows.state import Conversation  # noqa: E402
 
 NOW = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)
 CLIENT = Client(1, 1, "Ann")
-FAQ_SETS = sorted((ROOT / "benchmarks/heldout").glob("set-*.yaml")) + [
+FAQ_SETS = [
+    *sorted((ROOT / "benchmarks/heldout").glob("set-*.yaml")),
     ROOT / "tests/faq/cases/dev-set.yaml",
     ROOT / "tests/faq/cases/regression.yaml",
 ]
+GROUPS = ("alarm", "doctor", "child", "none")
 
 
 def places(content: Content) -> dict[str, Conversation]:
@@ -118,10 +120,7 @@ def probe(content: Content, files: list[Path]) -> None:
             print(f"{name:<32} {place:<14} {row[0]:>12} {row[1]:>8} {row[2]:>7} {row[3]:>7}")
     if len(files) > 1:
         for place, pool in pooled.items():
-            row = [
-                f"{100 * pool[f'{g}:ok'] / pool[f'{g}:n']:.1f}%"
-                for g in ("alarm", "doctor", "child", "none")
-            ]
+            row = [f"{100 * pool[f'{g}:ok'] / pool[f'{g}:n']:.1f}%" for g in GROUPS]
             print(f"{'pooled':<32} {place:<14} {row[0]:>12} {row[1]:>8} {row[2]:>7} {row[3]:>7}")
 
 
