@@ -21,7 +21,7 @@ from faq.text import fold
 
 # How far apart the parts of a "+" rule may be (words, within one sentence), and how
 # many words may stand between the parts of a ">" rule.
-WINDOW = 14
+WINDOW = 18
 GAP = 2
 # A negation reaches this many words ahead ("no pain in my chest").
 NEGATION_REACH = 4
@@ -129,10 +129,20 @@ class Reader:
             if not token[0].isalnum():
                 out.append(_SENTENCE_END if token[0] in ".!?;\n" else _CLAUSE_END)
                 continue
-            for word in self._aliases.get(token, (token,)):
+            for word in self._aliases.get(token) or self._split(token):
                 if self._stem(word) not in self._fillers:
                     out.append(word)
         return out
+
+    def _split(self, token: str) -> tuple[str, ...]:
+        """Split two words typed without a space ("legswollen"), when one is ours."""
+        if len(token) < 7 or token in self._known or not token.isalpha():
+            return (token,)
+        for i in range(3, len(token) - 2):
+            head, tail = token[:i], token[i:]
+            if {head, tail} <= self._known and {head, tail} & self.vocabulary:
+                return head, tail
+        return (token,)
 
     def _replace_idioms(self, words: list[str]) -> list[str]:
         out: list[str] = []
@@ -248,6 +258,8 @@ class SafetyCheck:
         word = sentence[i]
         if not word.isdigit() or not 0 < int(word) < self._young_below:
             return False
+        if i > 0 and sentence[i - 1].isdigit():
+            return False  # "seventy two"
         return i + 1 >= len(sentence) or sentence[i + 1] not in self._not_ages
 
     def _negated(self, sentence: list[str], used: list[bool], start: int) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.logs import setup_logging
+from bot.privacy import purge_expired
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book, staff
 
@@ -145,6 +147,17 @@ async def test_contacted_releases_the_hold(running: Running) -> None:
     await staff(running.api).tap("📞 Contacted", "Contacted by Sam")
     await running.api.wait_until_idle(quiet=QUIET)
     await client.say("/book", "Do you agree?")
+
+
+async def test_the_retention_job_does_not_lift_a_hold(running: Running) -> None:
+    client = ann(running)
+    await client.say(CHEST, "call 999 now")
+    await running.api.wait_for_text(STAFF_CHAT, "URGENT alert")
+    clinic = running.content.clinic
+    later = datetime.now(UTC) + timedelta(days=clinic.retention_days + 1)
+    report = await purge_expired(running.storage, clinic.retention_days, 365, now=later)
+    assert report.conversations == 1, "the conversation itself was deleted"
+    await client.say("/book", "needs to speak with you")
 
 
 async def test_forget_keeps_a_bare_hold_until_contacted(running: Running) -> None:
