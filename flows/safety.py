@@ -23,8 +23,9 @@ from faq.text import fold
 # many words may stand between the parts of a ">" rule.
 WINDOW = 18
 GAP = 2
-# A negation reaches this many words ahead ("no pain in my chest").
-NEGATION_REACH = 4
+# A negation reaches over at most one other word ("not having chest pain"); words of
+# other findings and list words do not count ("no clots or DVT").
+NEGATION_REACH = 2
 YOUNG = "#young"
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
@@ -163,10 +164,16 @@ class Reader:
         stem = self._stem(word)
         if word in self._known or len(stem) < 4 or not word.isalpha() or stem in self._target_set:
             return stem
+        if word.endswith("in") and word + "g" in self._known:
+            return self._stem(word + "g")  # "killin", "breathin"
         limit = 1 if len(stem) < 7 else 2
         targets = self._targets.get(stem[0], [])
-        found = process.extractOne(stem, targets, scorer=OSA.distance, score_cutoff=limit)
-        return str(found[0]) if found else stem
+        found = process.extract(stem, targets, scorer=OSA.distance, score_cutoff=limit, limit=5)
+        if not found:
+            return stem
+        # On a tie the longer word wins: a letter left out is the commonest typo ("chst").
+        best = min(found, key=lambda hit: (hit[1], -len(hit[0])))
+        return str(best[0])
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,7 @@ class SafetyCheck:
                 return False
             if word in self._negation.cues and not used[j]:
                 return True
-            if word not in self._negation.skipped:
+            if word not in self._negation.skipped and not used[j]:
                 reach -= 1
                 if reach == 0:
                     return False
