@@ -121,14 +121,13 @@ class ConversationService:
         """Alert staff once per open alert: a client repeating it does not flood the chat."""
         urgent = kind is not SafetyKind.CRISIS
         alert_kind = "urgent" if urgent else "crisis"
-        if await tx.open_alert(client.chat_id, alert_kind) is None:
+        number = await tx.open_alert(client.chat_id, alert_kind)
+        if number is None:
             flag = f"typed_{kind.name.lower()}"
             alert = SubmitRequest(alert_kind, Level.URGENT, (flag,), "", "", "", "", None)
-            number: int | None = await self._request(tx, client, alert, calls)
-        else:
-            number = None
+            number = await self._request(tx, client, alert, calls)
         if urgent:
-            await tx.hold(client.chat_id, number or await tx.open_alert(client.chat_id, "urgent"))
+            await tx.hold(client.chat_id, number)
 
     async def _request(
         self, tx: Transaction, client: Client, request: SubmitRequest, calls: list[_StaffCall]
