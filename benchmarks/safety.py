@@ -12,7 +12,11 @@ staff". A reply is right when:
 - none: no alert (doctor replies to these are counted too).
 False alarms: alerts raised by the FAQ's own labelled messages (every FAQ case file).
 
-Run: python benchmarks/safety.py [--sets benchmarks/safety/set-3.yaml ...]
+With --cross, the learned second opinion is cross-validated on its own examples
+(flows/safety_examples.yaml): each probe-set group in turn is left out of its training
+and read as unseen, by the safety check alone (fresh chat).
+
+Run: python benchmarks/safety.py [--sets benchmarks/safety/set-10.yaml ...] [--cross]
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 from bot.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
 from bot.content import Content, load_content  # noqa: E402
 from flows.events import Client, Command, Event, Press, SafetyAlert, Step, Text  # noqa: E402
-from flows.safety import SafetyKind  # noqa: E402
+from flows.safety import SafetyKind, SecondOpinion  # noqa: E402
+from flows.safety_content import DEFAULT_EXAMPLES_FILE, load_examples  # noqa: E402
+from flows.safety_model import NONE, KindModel  # noqa: E402
 from flows.state import Conversation  # noqa: E402
 
 NOW = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)
@@ -154,15 +160,81 @@ def false_alarms(content: Content) -> None:
     print(f"time per check: p50 {statistics.median(timings):.3f} ms, p99 {p99:.3f} ms")
 
 
+def cross(content: Content) -> None:
+    """Print how the safety check fares on each probe-set group left out of training."""
+    check = content.safety.check
+    full = check.second
+    if full is None:
+        print("no learned second opinion (no `model` section in the safety file)")
+        return
+    examples = load_examples(DEFAULT_EXAMPLES_FILE)
+    ordinary = [(p, NONE) for e in content.kb.entries for p in (e.question, *e.alternates)]
+    groups = sorted({e.group for e in examples if e.group.startswith("probe-set")})
+    print(f"{'left out':<14} {'alarm kinds':>12} {'rules alone':>12} {'doctor':>8} {'none':>7}")
+    pooled: Counter[str] = Counter()
+    try:
+        for group in groups:
+            kept = [(e.text, e.kind) for e in examples if e.group != group]
+            model = KindModel([*kept, *ordinary], check.describe)
+            with_model = SecondOpinion(model, full.alarm_at, full.also_at)
+            tally: Counter[str] = Counter()
+            for e in examples:
+                if e.group != group:
+                    continue
+                check.second = None
+                alone = check.assess(e.text).kinds
+                check.second = with_model
+                kinds = check.assess(e.text).kinds
+                part = "alarm" if e.kind in ("emergency", "limb", "crisis") else e.kind
+                tally[f"{part}:n"] += 1
+                tally[f"{part}:ok"] += _right(e.kind, kinds)
+                tally[f"{part}:alone"] += _right(e.kind, alone)
+            pooled.update(tally)
+            _cross_row(group, tally)
+        _cross_row("pooled", pooled)
+    finally:
+        check.second = full
+
+
+def _right(kind: str, kinds: frozenset[SafetyKind]) -> bool:
+    """Say whether the kinds found answer a message of `kind` rightly (the check alone)."""
+    if kind == "limb":
+        return bool(kinds & {SafetyKind.LIMB, SafetyKind.EMERGENCY})
+    if kind in ("emergency", "crisis"):
+        return SafetyKind[kind.upper()] in kinds
+    if kind == "doctor":
+        return bool(kinds) and max(kinds) >= SafetyKind.DOCTOR
+    if kind == "child":
+        return SafetyKind.CHILD in kinds
+    return not any(k.alarm for k in kinds)
+
+
+def _cross_row(name: str, tally: Counter[str]) -> None:
+    def share(key: str) -> str:
+        part = key.split(":")[0]
+        return f"{100 * tally[key] / tally[f'{part}:n']:.1f}%" if tally[f"{part}:n"] else "-"
+
+    print(
+        f"{name:<14} {share('alarm:ok'):>12} {share('alarm:alone'):>12}"
+        f" {share('doctor:ok'):>8} {share('none:ok'):>7}"
+    )
+
+
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="*", type=Path, help="probe sets (default: all)")
     parser.add_argument("--no-faq", action="store_true", help="skip the false-alarm count")
+    parser.add_argument("--cross", action="store_true", help="cross-validate the learned model")
     args = parser.parse_args()
     files = [p.resolve() for p in args.sets] if args.sets else None
     files = files or sorted((ROOT / "benchmarks/safety").glob("set-*.yaml"))
     content = load_content(DEFAULT_CLINIC_FILE)
+    if args.cross:
+        cross(content)
+        if not args.no_faq:
+            false_alarms(content)
+        return
     probe(content, files)
     if not args.no_faq:
         false_alarms(content)

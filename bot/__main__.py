@@ -20,7 +20,7 @@ from faq.evaluate import evaluate, parse_cases
 from faq.kb import DEFAULT_KB_FILE
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
 from faq.spelling import likely_misspellings
-from flows.safety_content import DEFAULT_SAFETY_FILE
+from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE
 
 EXIT_BAD_INPUT = 2
 
@@ -139,10 +139,16 @@ def _export(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(telegram=False)
     content = _content(settings)
+    second = content.safety.check.second
+    learned = (
+        f", a second opinion learned from {second.examples} examples ({DEFAULT_EXAMPLES_FILE})"
+        if second is not None
+        else ""
+    )
     print(
         f"OK: clinic settings {settings.clinic_config}, {len(content.kb.entries)} FAQ entries, "
         f"messages, health check, {len(content.safety.check.rules)} safety rules "
-        f"({DEFAULT_SAFETY_FILE})"
+        f"({DEFAULT_SAFETY_FILE}){learned}"
     )
     return 0
 

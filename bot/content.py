@@ -39,7 +39,8 @@ def load_content(
     clinic = load_clinic(clinic_file)
     values = clinic.placeholders()
     kb = load_knowledge_base(kb_file, values)
-    safety = load_safety(safety_file, values, vocabulary_of(kb))
+    ordinary = [phrase for e in kb.entries for phrase in (e.question, *e.alternates)]
+    safety = load_safety(safety_file, values, vocabulary_of(kb), ordinary=ordinary)
     matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
     messages = load_messages(messages_file, values)
     questionnaire = load_questionnaire(screening_file, values)

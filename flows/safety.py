@@ -18,6 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faq.text import fold
+from flows.safety_model import KindModel
 
 # How far apart the parts of a "+" rule may be (words, within one sentence), and how
 # many words may stand between the parts of a ">" rule.
@@ -27,6 +28,9 @@ GAP = 2
 # other findings and list words do not count ("no clots or DVT").
 NEGATION_REACH = 2
 YOUNG = "#young"
+# The learned second opinion is not asked about messages shorter than this ("painful?"):
+# too few words to learn from, and the rules read those well.
+MODEL_WORDS = 3
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _SENTENCE_END = "."
@@ -185,6 +189,31 @@ class Negation:
     skipped: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class SecondOpinion:
+    """The learned model, and how sure it must be to raise an alarm the rules missed."""
+
+    model: KindModel
+    # The alarm kinds' probabilities together must reach this to raise an alarm...
+    alarm_at: float
+    # ...and then every alarm kind at least this likely is answered (crisis and emergency
+    # both, when the model cannot tell them apart).
+    also_at: float
+    # How many labelled examples it learned from (for `clinic-bot check`).
+    examples: int = 0
+
+    def alarms(self, text: str) -> set[SafetyKind]:
+        """Return the alarm kinds the model finds likely enough (often none)."""
+        if len(_words(text)) < MODEL_WORDS:
+            return set()
+        chances = self.model.probabilities(text)
+        alarms = {k: chances.get(k.name.lower(), 0.0) for k in SafetyKind if k.alarm}
+        if sum(alarms.values()) < self.alarm_at:
+            return set()
+        best = max(alarms, key=lambda k: alarms[k])
+        return {best} | {k for k, chance in alarms.items() if chance >= self.also_at}
+
+
 class SafetyCheck:
     """Say which safety kinds a typed message speaks of."""
 
@@ -197,8 +226,10 @@ class SafetyCheck:
         tense: tuple[Sequence[str], Sequence[str]],
         ages: tuple[int, Iterable[str]],
         health: str = "health",
+        second: SecondOpinion | None = None,
     ) -> None:
         self.reader = reader
+        self.second = second
         self.rules = tuple(rules)
         self._negation = negation
         self._phrases: dict[tuple[str, ...], set[str]] = {}
@@ -216,10 +247,12 @@ class SafetyCheck:
     def assess(self, text: str) -> Assessment:
         """Return the kinds the message speaks of."""
         kinds: set[SafetyKind] = set()
+        heard = False
         for sentence in _sentences(self.reader.stems(text)):
             hits = self._hits(sentence)
             if not hits:
                 continue
+            heard = True
             found = {h.concept for h in hits}
             for rule in self.rules:
                 if not set(rule.concepts) <= found:
@@ -231,6 +264,10 @@ class SafetyCheck:
                     kinds.add(rule.kind)
                 else:
                     kinds.add(self._soften(rule, self._tense(_clause(sentence, *span))))
+        # The model is asked only about messages with words the phrase lists know, and
+        # only adds an alarm: when unsure, the more serious kind.
+        if heard and self.second is not None and not any(k.alarm for k in kinds):
+            kinds |= self.second.alarms(text)
         return Assessment(frozenset(kinds))
 
     def about_health(self, text: str) -> bool:
@@ -240,6 +277,10 @@ class SafetyCheck:
             for s in _sentences(self.reader.stems(text))
             for h in self._hits(s)
         )
+
+    def describe(self, text: str) -> list[str]:
+        """Name the concepts a message speaks of, negated ones left out (for the model)."""
+        return [h.concept for s in _sentences(self.reader.stems(text)) for h in self._hits(s)]
 
     def _hits(self, sentence: list[str]) -> list[_Hit]:
         hits: list[_Hit] = []

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq.content import Fields, check_template, fill, read_yaml
+from faq.content import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import english_words
-from flows.safety import YOUNG, Negation, Reader, Rule, SafetyCheck, SafetyKind
+from flows.safety import YOUNG, Negation, Reader, Rule, SafetyCheck, SafetyKind, SecondOpinion
+from flows.safety_model import NONE, Describe, KindModel
 
 DEFAULT_SAFETY_FILE = Path(__file__).with_name("safety.yaml")
+DEFAULT_EXAMPLES_FILE = Path(__file__).with_name("safety_examples.yaml")
 MESSAGES = ("crisis", "doctor", "child", "health_no_match", "handoff_withheld", "resume")
 ALERT_KINDS = (SafetyKind.EMERGENCY, SafetyKind.LIMB, SafetyKind.CRISIS)
 _NEUTRAL = "_not_negating"
@@ -29,20 +31,33 @@ class Safety:
     staff_labels: Mapping[SafetyKind, str]
 
 
+@dataclass(frozen=True)
+class Example:
+    """One labelled message the learned second opinion learns from."""
+
+    group: str
+    text: str
+    kind: str
+
+
 def load_safety(
     path: Path | str = DEFAULT_SAFETY_FILE,
     values: Mapping[str, str] | None = None,
     known_words: Iterable[str] = (),
+    examples_file: Path | str | None = DEFAULT_EXAMPLES_FILE,
+    ordinary: Iterable[str] = (),
 ) -> Safety:
     """Read and validate the safety file; raise ContentError naming file, entry and field.
 
-    `known_words` (the knowledge base's own words) are never taken for typos.
+    `known_words` (the knowledge base's own words) are never taken for typos. The learned
+    second opinion (the file's `model` section) learns from `examples_file` and from
+    `ordinary` messages (the knowledge base's phrasings), taken as no safety kind.
     """
     values = values or {}
     top = Fields(path, "file", read_yaml(path))
     top.unknown(
         {"aliases", "fillers", "negation", "tense", "idioms", "concepts", "ages", "kinds"}
-        | {"staff_labels", "messages"}
+        | {"staff_labels", "messages", "model"}
     )
     aliases = _strings(Fields(path, "aliases", top.mapping("aliases", required=False)))
     idioms = _strings(Fields(path, "idioms", top.mapping("idioms", required=False)))
@@ -76,9 +91,55 @@ def load_safety(
         (tense.texts("past"), tense.texts("present")),
         (int(ages.number("young_below", 18)), ages.texts("not_followed_by")),
     )
+    check.second = _second(path, top, examples_file, ordinary, check.describe)
     if "health" not in concepts:
         raise concepts_in.error("health", "is missing (the words of a message about health)")
     return Safety(check, _messages(path, top, values), _labels(path, top))
+
+
+def load_examples(path: Path | str = DEFAULT_EXAMPLES_FILE) -> tuple[Example, ...]:
+    """Read the labelled example messages, group by group."""
+    top = Fields(path, "file", read_yaml(path))
+    top.unknown({"groups"})
+    groups = Fields(path, "groups", top.mapping("groups"))
+    kinds = {k.name.lower() for k in SafetyKind} | {NONE}
+    out = []
+    for name, items in groups.data.items():
+        if not isinstance(items, list):
+            raise groups.error(str(name), "must be a list of examples")
+        for i, item in enumerate(items):
+            entry = Fields(path, f"{name}[{i}]", item)
+            entry.unknown({"q", "kind"})
+            kind = entry.text("kind")
+            if kind not in kinds:
+                raise entry.error("kind", f"must be one of: {', '.join(sorted(kinds))}")
+            out.append(Example(str(name), entry.text("q"), kind))
+    return tuple(out)
+
+
+def _second(
+    path: Path | str,
+    top: Fields,
+    examples_file: Path | str | None,
+    ordinary: Iterable[str],
+    describe: Describe,
+) -> SecondOpinion | None:
+    section = top.mapping("model", required=False)
+    if not section or examples_file is None:
+        return None
+    fields = Fields(path, "model", section)
+    fields.unknown({"alarm_at", "also_at"})
+    levels = {}
+    for name in ("alarm_at", "also_at"):
+        level = fields.number(name)
+        if not 0 < level <= 1:
+            raise fields.error(name, "must be a probability above 0 and at most 1")
+        levels[name] = level
+    examples = [(e.text, e.kind) for e in load_examples(examples_file)]
+    if not any(kind != NONE for _, kind in examples):
+        raise ContentError(examples_file, "has no example of any safety kind")
+    model = KindModel([*examples, *((text, NONE) for text in ordinary)], describe)
+    return SecondOpinion(model, levels["alarm_at"], levels["also_at"], len(examples))
 
 
 def _strings(fields: Fields) -> dict[str, str]:

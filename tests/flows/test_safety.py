@@ -9,7 +9,7 @@ import pytest
 from bot.content import Content
 from faq.content import ContentError
 from flows.safety import SafetyKind
-from flows.safety_content import DEFAULT_SAFETY_FILE, load_safety
+from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, load_safety
 
 E, L, C, D, K = (
     SafetyKind.EMERGENCY,
@@ -108,3 +108,97 @@ def test_a_broken_safety_file_names_file_entry_and_field(
         load_safety(_broken(tmp_path, old, new), values)
     assert str(tmp_path / "safety.yaml") in str(error.value)
     assert expected in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "everyone would be happier if I just vanished for good",
+        "I have stopped seeing any point in anything, I am so tired of being alive",
+    ],
+)
+def test_the_learned_second_opinion_hears_a_crisis_the_phrase_lists_miss(
+    content: Content, message: str
+) -> None:
+    check = content.safety.check
+    second = check.second
+    assert second is not None
+    check.second = None
+    try:
+        alone = check.assess(message)
+    finally:
+        check.second = second
+    assert not alone.alarm
+    assert C in check.assess(message).kinds
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the price of parking is killing me",
+        "my neck is stiff from the pillow and my head aches a bit",
+        "no chest pain or anything, just tight shoulders from my desk",
+        "painful?",
+    ],
+)
+def test_the_second_opinion_leaves_everyday_aches_and_idioms_alone(
+    content: Content, message: str
+) -> None:
+    assert not content.safety.check.assess(message).alarm
+
+
+def _examples(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "examples.yaml"
+    path.write_text(DEFAULT_EXAMPLES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+def test_examples_a_clinic_adds_are_learned(content: Content, tmp_path: Path) -> None:
+    # "Grimbled" is the clinic's local word for stiff: unknown words make the model wary.
+    values = content.clinic.placeholders()
+    message = "my back is properly grimbled today"
+    plain = load_safety(DEFAULT_SAFETY_FILE, values, examples_file=DEFAULT_EXAMPLES_FILE)
+    assert plain.check.assess(message).alarm
+    ours = "\n".join(
+        f'  - {{q: "{q}", kind: none}}'
+        for q in (
+            "my neck is grimbled from the desk",
+            "shoulders all grimbled after gardening",
+            "grimbled lower back again, can I book",
+            "my legs are grimbled after the run",
+            "is deep tissue good for a grimbled back",
+        )
+    )
+    taught = load_safety(
+        DEFAULT_SAFETY_FILE, values, examples_file=_examples(tmp_path, f"  clinic:\n{ours}\n")
+    )
+    assert not taught.check.assess(message).alarm
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('  clinic:\n  - {q: "help", kind: urgent}\n', "entry 'clinic[0]': field 'kind'"),
+        ('  clinic:\n  - {q: "help", kinds: crisis}\n', "field 'kinds': is not a known field"),
+        ("  clinic: help\n", "field 'clinic': must be a list of examples"),
+    ],
+)
+def test_a_broken_examples_file_names_file_entry_and_field(
+    content: Content, tmp_path: Path, extra: str, expected: str
+) -> None:
+    with pytest.raises(ContentError) as error:
+        load_safety(
+            DEFAULT_SAFETY_FILE,
+            content.clinic.placeholders(),
+            examples_file=_examples(tmp_path, extra),
+        )
+    assert str(tmp_path / "examples.yaml") in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_a_bad_model_threshold_names_the_field(content: Content, tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as error:
+        load_safety(
+            _broken(tmp_path, "alarm_at: 0.75", "alarm_at: 7.5"), content.clinic.placeholders()
+        )
+    assert "entry 'model': field 'alarm_at'" in str(error.value)
