@@ -8,11 +8,12 @@ import gc
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.content import Content, load_content
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
 from faq.content import ContentError, read_yaml
@@ -28,16 +29,22 @@ EXIT_BAD_INPUT = 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     args = _parser().parse_args(argv)
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     try:
         return int(args.func(args))
     except (SettingsError, ContentError, StorageError) as exc:
-        print(f"clinic-bot: error: {exc}", file=sys.stderr)
+        print(redact(f"clinic-bot: error: {exc}", token), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `clinic-bot faq eval … | head`): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception:
+        # A bug: the traceback helps whoever runs the bot, but never with the token in it
+        # (python-telegram-bot puts it in some error texts and URLs).
+        print(redact(traceback.format_exc(), token), end="", file=sys.stderr)
         return 1
 
 
