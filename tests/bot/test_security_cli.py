@@ -73,6 +73,15 @@ def test_a_webhook_secret_telegram_would_refuse_is_a_one_line_error() -> None:
     assert_one_line_error(cli("run", "--webhook", "https://x.example/h", env=too_long), "1-256")
 
 
+def make_database(db: Path) -> None:
+    """Create a database as the bot does at its first start."""
+
+    async def create() -> None:
+        await (await Storage.open(db)).close()
+
+    asyncio.run(create())
+
+
 BAD_DB_COMMANDS = (("run",), ("chat", "--db", "{db}"), ("check",), ("export", "{out}"))
 
 
@@ -95,6 +104,16 @@ def test_a_database_of_garbage_bytes_is_one_line_naming_it(tmp_path: Path) -> No
     for result in every_db_command(db, tmp_path):
         assert_one_line_error(result, str(db), "is not a SQLite database")
     assert db.read_bytes() == before, "the file was left as it was"
+
+
+def test_a_database_with_a_damaged_schema_page_is_one_line_naming_it(tmp_path: Path) -> None:
+    db = tmp_path / "clinic.sqlite3"
+    make_database(db)
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # page 1 after the header: the list of tables
+    db.write_bytes(bytes(data))
+    for result in every_db_command(db, tmp_path):
+        assert_one_line_error(result, str(db), "is damaged", "restore a backup")
 
 
 def test_a_path_in_a_missing_folder_is_one_line_naming_the_folder(tmp_path: Path) -> None:
@@ -127,11 +146,7 @@ def read_only(db: Path) -> Iterator[None]:
 
 def test_a_read_only_database_is_one_line_naming_it(tmp_path: Path) -> None:
     db = tmp_path / "clinic.sqlite3"
-
-    async def create() -> None:
-        await (await Storage.open(db)).close()
-
-    asyncio.run(create())
+    make_database(db)
     with read_only(db):
         for result in every_db_command(db, tmp_path):
             assert_one_line_error(result, str(db), "is read-only")
@@ -143,11 +158,7 @@ def test_check_warns_in_one_line_when_others_can_read_the_database_folder(
     folder = tmp_path / "clinic"
     folder.mkdir()
     db = folder / "clinic.sqlite3"
-
-    async def create() -> None:
-        await (await Storage.open(db)).close()
-
-    asyncio.run(create())
+    make_database(db)
     folder.chmod(0o755)
     shared = cli("check", env={"CLINIC_DB": str(db)})
     assert shared.returncode == 0, shared.stderr
@@ -162,3 +173,11 @@ def test_check_warns_in_one_line_when_others_can_read_the_database_folder(
     open_to_all = cli("check", env={"CLINIC_DB": str(db)})
     assert "others can read and write the database folder" in open_to_all.stderr
     folder.chmod(0o700)
+
+
+def test_an_export_to_a_missing_folder_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "clinic.sqlite3"
+    make_database(db)
+    out = tmp_path / "no-such-folder" / "requests.csv"
+    result = cli("export", str(out), env={"CLINIC_DB": str(db)})
+    assert_one_line_error(result, f"cannot write {out}", "No such file or directory")
