@@ -322,9 +322,11 @@ class Storage:
         for sql in dbfile.PROBE:
             try:
                 await self.db.execute(sql.format(version=version))
-            except sqlite3.Error:
+            except sqlite3.Error as exc:
                 if self.db.in_transaction:
                     await self.db.execute("ROLLBACK")
+                if "locked" in str(exc):  # another process is writing: it is writable
+                    return
                 raise
 
     async def _migrate(self, path: Path | str) -> None:
