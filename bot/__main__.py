@@ -8,11 +8,14 @@ import gc
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import dbfile
 from bot.content import Content, load_content
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
+from bot.schema import MIGRATIONS
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
 from faq.content import ContentError, read_yaml
@@ -28,16 +31,22 @@ EXIT_BAD_INPUT = 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     args = _parser().parse_args(argv)
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     try:
         return int(args.func(args))
-    except (SettingsError, ContentError, StorageError) as exc:
-        print(f"clinic-bot: error: {exc}", file=sys.stderr)
+    except (SettingsError, ContentError, StorageError, dbfile.DatabaseFileError) as exc:
+        print(redact(f"clinic-bot: error: {exc}", token), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `clinic-bot faq eval … | head`): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception:
+        # A bug: the traceback helps whoever runs the bot, but never with the token in it
+        # (python-telegram-bot puts it in some error texts and URLs).
+        print(redact(traceback.format_exc(), token), end="", file=sys.stderr)
         return 1
 
 
@@ -108,10 +117,16 @@ def _default(args: argparse.Namespace) -> int:
     return _chat(args)
 
 
+def _private_files() -> None:
+    """Create every file from here on readable by this user only (database, -wal, CSV)."""
+    os.umask(0o077)
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.runner import run_bot  # imported late: Telegram wiring is not needed by other commands
 
     settings = load_settings()
+    _private_files()
     setup_logging(settings)
     return run_bot(settings, _content(settings), webhook_url=getattr(args, "webhook", None))
 
@@ -120,6 +135,7 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     settings = load_settings(telegram=False)
+    _private_files()
     asyncio.run(run_console(_content(settings), args.db))
     return 0
 
@@ -130,8 +146,12 @@ def _export(args: argparse.Namespace) -> int:
     settings = load_settings(telegram=False)
     if not settings.db_path.exists():
         raise SettingsError(f"CLINIC_DB: no database at {settings.db_path}")
+    _private_files()
     content = _content(settings)
-    count = asyncio.run(export_requests(settings.db_path, args.file, content.questionnaire))
+    try:
+        count = asyncio.run(export_requests(settings.db_path, args.file, content.questionnaire))
+    except OSError as exc:
+        raise SettingsError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(f"Wrote {count} requests to {args.file}")
     return 0
 
@@ -150,6 +170,13 @@ def _check(args: argparse.Namespace) -> int:
         f"messages, health check, {len(content.safety.check.rules)} safety rules "
         f"({DEFAULT_SAFETY_FILE}){learned}"
     )
+    version = dbfile.inspect(settings.db_path, len(MIGRATIONS))
+    if version is None:
+        print(f"OK: no database yet at {settings.db_path} (the bot creates it at start)")
+    else:
+        print(f"OK: database {settings.db_path} (schema version {version})")
+    for warning in dbfile.check_warnings(settings.db_path):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -124,14 +125,20 @@ async def start_application(
         await app.updater.start_polling(poll_interval=poll_pause, timeout=poll_timeout)
         return
     assert settings is not None
+    # Never a webhook without a secret: anyone who finds the URL could post updates "from"
+    # staff. Without WEBHOOK_SECRET a new one is made at each start and registered with
+    # setWebhook; python-telegram-bot then refuses (403) posts without it.
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
     await app.updater.start_webhook(
         listen=settings.webhook_listen,
         port=settings.webhook_port,
         url_path=urlsplit(webhook_url).path.strip("/"),
         webhook_url=webhook_url,
-        secret_token=settings.webhook_secret,
+        secret_token=secret,
         allowed_updates=Update.ALL_TYPES,
     )
+    if settings.webhook_secret is None:
+        log.info("event=webhook_secret_generated")
 
 
 async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -144,6 +151,9 @@ async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> No
     if app.post_stop is not None:
         await app.post_stop(app)
     await app.shutdown()
+    # After a failed start (a refused token) the Application was never initialised and
+    # shutdown() skips the bot: close its HTTP connections anyway.
+    await app.bot.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
 

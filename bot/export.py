@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import records
+from bot import dbfile, records
 from bot.storage import Storage
 from flows.screening import Questionnaire
 
@@ -15,6 +16,16 @@ COLUMNS = (
     "request", "received_utc", "kind", "status", "level", "flagged", "name", "phone",
     "telegram_username", "preferred_times", "focus", "consent_utc", "staff_actions",
 )  # fmt: skip
+# A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…) sends the
+# clinic's data away on a click): such cells get a leading ' and stay text (OWASP's advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: object) -> object:
+    """Return a cell a spreadsheet shows as typed, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 async def export_requests(
@@ -45,7 +56,10 @@ async def export_requests(
 
 
 def _write(path: Path, rows: Sequence[tuple[object, ...]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    # Names, phones and health flags: readable by this user only, even over an older file.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, dbfile.PRIVATE)
+    os.fchmod(fd, dbfile.PRIVATE)
+    with open(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([as_text(cell) for cell in row] for row in rows)

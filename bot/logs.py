@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from bot.settings import Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+REDACTED = "<token>"
 
 
-class RedactToken(logging.Filter):
-    """Replace the bot token wherever it would appear in a log line."""
+def redact(text: str, token: str | None) -> str:
+    """Return text with the bot token, its secret half and its URL-quoted form replaced."""
+    if not token:
+        return text
+    secret = token.partition(":")[2]
+    # The secret half alone is enough to use the bot; a short one would match ordinary words.
+    for form in (token, quote(token, safe=""), secret if len(secret) >= 16 else ""):
+        if form:
+            text = text.replace(form, REDACTED)
+    return text
 
-    def __init__(self, token: str | None) -> None:
-        super().__init__()
+
+class RedactingFormatter(logging.Formatter):
+    """Format a record, then take the token out of all of it: message, traceback, stack."""
+
+    def __init__(self, token: str | None, fmt: str = FORMAT) -> None:
+        super().__init__(fmt)
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the token."""
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-            if record.exc_info and not record.exc_text:
-                text = logging.Formatter().formatException(record.exc_info)
-                record.exc_text = text.replace(self.token, "<token>")
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the formatted line with the token replaced."""
+        return redact(super().format(record), self.token)
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:
+        """Format a traceback without the token (it is cached on the record as exc_text)."""
+        return redact(super().formatException(ei), self.token)
 
 
 class _BotHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -40,8 +50,7 @@ def setup_logging(settings: Settings) -> None:
     request parameters (message texts, button labels: health data) and URLs (the token).
     """
     handler = _BotHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(RedactToken(settings.token))
+    handler.setFormatter(RedactingFormatter(settings.token))
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, _BotHandler)] + [handler]
     root.setLevel(settings.log_level)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Iterator
+
+from telegram.error import InvalidToken
 
 from bot.app import build_application, start_application, stop_application
 from bot.content import Content
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -27,8 +31,14 @@ async def _serve(settings: Settings, content: Content, webhook_url: str | None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     app = build_application(settings, content, storage)
+    started = False
     try:
-        await start_application(app, webhook_url=webhook_url, settings=settings)
+        try:
+            with _no_parse_traceback():
+                await start_application(app, webhook_url=webhook_url, settings=settings)
+        except InvalidToken as exc:
+            raise SettingsError(refused_token_line(exc, settings)) from None
+        started = True
         log.info(
             "event=started clinic=%r mode=%s",
             content.clinic.name,
@@ -39,4 +49,40 @@ async def _serve(settings: Settings, content: Content, webhook_url: str | None) 
     finally:
         await stop_application(app)
         await storage.close()
-        log.info("event=stopped")
+        if started:  # a refusal at start is one line on its own
+            log.info("event=stopped")
+
+
+def refused_token_line(exc: InvalidToken, settings: Settings) -> str:
+    """Say in one line, without the token, why the Bot API refused the bot at start."""
+    # python-telegram-bot wraps the server's answer ("Unauthorized" for a token Telegram
+    # does not know, "Not Found" for a malformed one or a URL that is no Bot API server).
+    answer = str(exc.__cause__ or exc)
+    if "Unauthorized" in answer or "(401)" in answer:
+        return (
+            "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN, "
+            "or get a new one from @BotFather"
+        )
+    return (
+        f"TELEGRAM_API_URL {settings.api_url} answered 404 Not Found to the bot: it is not a "
+        "Bot API server (or it does not know this token)"
+    )
+
+
+class _NotJson(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Can not load invalid JSON data")
+
+
+@contextlib.contextmanager
+def _no_parse_traceback() -> Iterator[None]:
+    """Keep python-telegram-bot from logging a traceback when the URL is not a Bot API.
+
+    Its getMe then gets a web page instead of JSON; the refusal is reported in one line.
+    """
+    logger, quiet = logging.getLogger("telegram.request.BaseRequest"), _NotJson()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)

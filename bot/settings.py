@@ -14,6 +14,8 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DB = "clinic-bot.sqlite3"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# What Telegram accepts as a webhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(Exception):
@@ -66,7 +68,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, telegram: bool = True
         clinic_config=Path(env.get("CLINIC_CONFIG", "").strip() or DEFAULT_CLINIC_FILE),
         staff_user_ids=_ids(env.get("STAFF_USER_IDS", "")),
         log_level=_log_level(env.get("LOG_LEVEL", "")),
-        webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_port(env.get("WEBHOOK_PORT", "").strip() or "8443"),
     )
@@ -104,3 +106,14 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, got {port}")
     return port
+
+
+def _webhook_secret(value: str) -> str | None:
+    secret = value.strip() or None
+    if secret is not None and not _WEBHOOK_SECRET.match(secret):
+        # The value itself is not shown: it is a secret.
+        raise SettingsError(
+            f"WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram "
+            f"refuses others), got {len(secret)} characters; unset it to have one generated"
+        )
+    return secret

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import dbfile
 from bot.schema import MIGRATIONS
 
 
@@ -182,20 +184,31 @@ class Storage:
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
-        """Open (creating if needed) the database and bring its schema up to date."""
+        """Open (creating if needed) the database and bring its schema up to date.
+
+        A missing folder, a damaged, foreign or read-only file: StorageError, in one line.
+        """
         try:
+            dbfile.create_private(path)
             db = await aiosqlite.connect(str(path), isolation_level=None)
+        except dbfile.DatabaseFileError as exc:
+            raise StorageError(str(exc)) from None
         except Exception as exc:  # sqlite3 raises several kinds for a bad path
-            raise StorageError(f"cannot open database {path}: {exc}") from None
+            raise StorageError(dbfile.problem(path, exc)) from None
         storage = cls(db)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA busy_timeout=5000")
             await storage._migrate(path)
+            await storage._probe_write()
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StorageError(dbfile.problem(path, exc)) from None
         except Exception:
             await db.close()
             raise
+        dbfile.make_private(path)  # the -wal and -shm an older version made 0644
         return storage
 
     async def close(self) -> None:
@@ -301,6 +314,20 @@ class Storage:
             "WHERE id = ?",
             (error[:200], now_iso(), outbox_id),
         )
+
+    async def _probe_write(self) -> None:
+        """Fail now, not at a client's first message, if the database cannot be written."""
+        rows = await self.db.execute_fetchall("PRAGMA user_version")
+        version = next(int(r[0]) for r in rows)
+        for sql in dbfile.PROBE:
+            try:
+                await self.db.execute(sql.format(version=version))
+            except sqlite3.Error as exc:
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
+                if "locked" in str(exc):  # another process is writing: it is writable
+                    return
+                raise
 
     async def _migrate(self, path: Path | str) -> None:
         async with self.db.execute("PRAGMA user_version") as cursor:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 123456
@@ -130,6 +131,14 @@ class FakeBotApi:
         # Called with (method, params) after each successful call; benchmarks use it to time
         # replies without polling the whole record.
         self.listeners: list[Callable[[str, JSON], None]] = []
+        self._token_refused = False
+        # Webhook mode: what setWebhook registered, and where updates are posted (the
+        # registered URL is public and made up, so tests give the bot's local address).
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_statuses: list[int] = []
+        self._deliveries: asyncio.Queue[JSON] | None = None
+        self._deliverer: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> FakeBotApi:
         app = web.Application()
@@ -148,6 +157,10 @@ class FakeBotApi:
         assert self._runner is not None
         self._closing = True  # end pending long polls now instead of after their timeout
         await self._notify()
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._deliverer
         await self._runner.cleanup()
 
     @property
@@ -187,8 +200,32 @@ class FakeBotApi:
         """Queue an update (its update_id is assigned here) and return it."""
         update = {"update_id": next(self._update_ids), **body}
         self.updates.append(update)
+        if self._deliveries is not None:
+            self._deliveries.put_nowait(update)
         asyncio.get_running_loop().create_task(self._notify())
         return update
+
+    def deliver_to(self, local_url: str) -> None:
+        """Post every update queued from now on to the bot's webhook, as Telegram does.
+
+        Each goes out with the secret token setWebhook registered, one at a time, in order.
+        """
+        self._deliveries = asyncio.Queue()
+        self._deliverer = asyncio.get_running_loop().create_task(self._deliver(local_url))
+
+    async def _deliver(self, local_url: str) -> None:
+        assert self._deliveries is not None
+        async with aiohttp.ClientSession() as http:
+            while True:
+                update = await self._deliveries.get()
+                headers = {}
+                if self.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                body = {k: v for k, v in update.items() if not k.startswith("_")}
+                async with http.post(local_url, json=body, headers=headers) as response:
+                    self.webhook_statuses.append(response.status)
+                update["_fetched"] = True
+                await self._notify()
 
     def redeliver(self, update: JSON) -> None:
         """Queue an update again with its original id, as Telegram does after a crash."""
@@ -220,6 +257,10 @@ class FakeBotApi:
 
     def press(self, user_id: int, data: str, message: SentMessage, **user: Any) -> JSON:
         """Queue a tap on an inline button of a message the bot sent."""
+        return self.push_update(self.press_body(user_id, data, message, **user))
+
+    def press_body(self, user_id: int, data: str, message: SentMessage, **user: Any) -> JSON:
+        """Return the body of an update tapping a button, without queueing it (to forge one)."""
         query = {
             "id": str(next(self._update_ids) * 1000),
             "from": _user(user_id, **user),
@@ -227,7 +268,15 @@ class FakeBotApi:
             "chat_instance": f"ci{message.chat_id}",
             "data": data,
         }
-        return self.push_update({"callback_query": query})
+        return {"callback_query": query}
+
+    def text_body(self, user_id: int, text: str, chat_id: int | None = None) -> JSON:
+        """Return the body of an update with a message, without queueing it (to forge one)."""
+        message = self._message(user_id, chat_id)
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        return {"message": message}
 
     def tap(self, user_id: int, label: str, chat_id: int | None = None, **user: Any) -> JSON:
         """Tap the button with this label on the newest message in the chat that has it."""
@@ -354,6 +403,10 @@ class FakeBotApi:
         else:
             self._blocked[chat_id] = description
 
+    def refuse_token(self, on: bool = True) -> None:
+        """Answer every call 401 Unauthorized, as Telegram does for a revoked token."""
+        self._token_refused = on
+
     def outage(self, on: bool) -> None:
         """Fail every method except getUpdates and getMe with 502 while on."""
         self._outage = on
@@ -418,6 +471,8 @@ class FakeBotApi:
         key = method.lower()
         params = await self._params(request)
         failure = self._failure_for(key)
+        if self._token_refused:
+            return self._error(401, "Unauthorized")
         if failure is not None and failure.drop:
             assert request.transport is not None
             request.transport.close()
@@ -557,6 +612,8 @@ class FakeBotApi:
         return True
 
     async def _m_setwebhook(self, params: JSON) -> bool:
+        self.webhook_url = str(params.get("url") or "") or None
+        self.webhook_secret = params.get("secret_token")
         return True
 
     async def _m_getwebhookinfo(self, params: JSON) -> JSON:
