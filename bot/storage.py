@@ -15,6 +15,9 @@ import aiosqlite
 
 from bot.schema import MIGRATIONS
 
+# Questions the bot could not answer are kept this long at most (characters).
+UNANSWERED_MAX = 300
+
 
 class StorageError(Exception):
     """The database cannot be opened or is from a newer version of the bot."""
@@ -150,7 +153,7 @@ class Transaction:
         await self.db.execute(
             "INSERT INTO unanswered (chat_id, text, best_id, score, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (chat_id, text, best_id, score, now_iso()),
+            (chat_id, text[:UNANSWERED_MAX], best_id, score, now_iso()),
         )
 
     async def enqueue(
@@ -192,6 +195,8 @@ class Storage:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA busy_timeout=5000")
+            # Deleted rows are overwritten with zeros, not left in free pages.
+            await db.execute("PRAGMA secure_delete=ON")
             await storage._migrate(path)
         except Exception:
             await db.close()
@@ -231,6 +236,14 @@ class Storage:
         async with self._lock:
             cursor = await self.db.execute(sql, params)
             return cursor.rowcount
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after deletions).
+
+        Until then the -wal file still holds the pages as they were before a deletion.
+        """
+        async with self._lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def top_unanswered(self, limit: int = 10) -> list[tuple[str, int, str | None]]:
         """Return the most frequent unanswered messages: text, count, best guess."""
@@ -295,10 +308,10 @@ class Storage:
         )
 
     async def give_up(self, outbox_id: int, error: str) -> None:
-        """Stop retrying an outbox item that Telegram refuses for good."""
+        """Stop retrying an outbox item that Telegram refuses for good, and drop its text."""
         await self.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ? "
-            "WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ?, "
+            "payload = '{}' WHERE id = ?",
             (error[:200], now_iso(), outbox_id),
         )
 
