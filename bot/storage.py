@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from typing import Any
 import aiosqlite
 
 from bot.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
 
 # Questions the bot could not answer are kept this long at most (characters).
 UNANSWERED_MAX = 300
@@ -243,7 +246,10 @@ class Storage:
         Until then the -wal file still holds the pages as they were before a deletion.
         """
         async with self._lock:
-            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except aiosqlite.Error as exc:  # what was deleted stays deleted; retried next time
+                log.warning("event=checkpoint_failed error=%s", type(exc).__name__)
 
     async def top_unanswered(self, limit: int = 10) -> list[tuple[str, int, str | None]]:
         """Return the most frequent unanswered messages: text, count, best guess."""
