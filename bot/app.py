@@ -31,7 +31,7 @@ from bot.guard import FloodGuard
 from bot.handlers.client import ClientHandlers
 from bot.handlers.staff import STAFF_COMMANDS, StaffHandlers
 from bot.outbox import Outbox
-from bot.privacy import purge_expired
+from bot.retention import purge_expired
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage import Storage
@@ -99,7 +99,10 @@ def build_application(
     clinic = content.clinic
 
     async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await purge_expired(storage, clinic.retention_days, clinic.closed_request_days)
+        await purge_expired(
+            storage, clinic.retention_days, clinic.request_days, staff_chat=staff_chat
+        )
+        outbox.wake()  # the staff-chat messages of what was deleted are edited now
 
     app.job_queue.run_repeating(
         purge, interval=timedelta(days=1), first=timedelta(minutes=1), name="retention"

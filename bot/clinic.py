@@ -11,6 +11,8 @@ from faq.content import ContentError, Fields, read_yaml
 
 DEFAULT_CLINIC_FILE = Path(__file__).with_name("clinic.example.yaml")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The old name of privacy.request_days, accepted with the same meaning (every request).
+_OLD_REQUEST_DAYS = "closed_request_days"
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
 
 _TEXT_FIELDS = (
@@ -54,7 +56,7 @@ class Clinic:
     prices: tuple[tuple[str, str], ...]
     time_zone: ZoneInfo
     retention_days: int
-    closed_request_days: int
+    request_days: int
     minimum_age: int = 16
     guardian_under: int = 18
 
@@ -71,7 +73,9 @@ class Clinic:
         )
         values["clinic.prices"] = "\n".join(f"{item}: {price}" for item, price in self.prices)
         values["clinic.retention_days"] = str(self.retention_days)
-        values["clinic.closed_request_days"] = str(self.closed_request_days)
+        values["clinic.request_days"] = str(self.request_days)
+        # The old name, for message files written before every request had an end of life.
+        values["clinic.closed_request_days"] = str(self.request_days)
         values["emergency"] = self.text["emergency_number"]
         values["clinic_phone"] = self.text["phone"]
         values["crisis_line"] = self.text["crisis_line"]
@@ -90,6 +94,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     except (ZoneInfoNotFoundError, ValueError):
         raise fields.error("time_zone", "is not a known time zone (e.g. Europe/London)") from None
     privacy = Fields(path, "privacy", fields.mapping("privacy", required=False))
+    privacy.unknown({"retention_days", "request_days", _OLD_REQUEST_DAYS})
     minors = Fields(path, "minors", fields.mapping("minors"))
     minors.unknown({"minimum_age", "guardian_under"})
     minimum_age = _age(minors, "minimum_age")
@@ -102,7 +107,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         prices=_prices(fields),
         time_zone=zone,
         retention_days=_positive_int(privacy, "retention_days", 30),
-        closed_request_days=_positive_int(privacy, "closed_request_days", 365),
+        request_days=_request_days(privacy),
         minimum_age=minimum_age,
         guardian_under=guardian_under,
     )
@@ -138,6 +143,15 @@ def _prices(fields: Fields) -> tuple[tuple[str, str], ...]:
         entry.unknown({"item", "price"})
         prices.append((entry.text("item"), entry.text("price")))
     return tuple(prices)
+
+
+def _request_days(privacy: Fields) -> int:
+    """Read how long requests are kept; older files call it closed_request_days."""
+    if _OLD_REQUEST_DAYS not in privacy.data:
+        return _positive_int(privacy, "request_days", 365)
+    if "request_days" in privacy.data:
+        raise privacy.error(_OLD_REQUEST_DAYS, "is the old name of request_days: keep only one")
+    return _positive_int(privacy, _OLD_REQUEST_DAYS, 365)
 
 
 def _positive_int(fields: Fields, name: str, default: int) -> int:

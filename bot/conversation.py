@@ -79,6 +79,8 @@ class ConversationService:
             if not forgotten and step.state != state:
                 await tx.save_state(client.chat_id, step.state.to_json())
             replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
+        if forgotten:
+            await self.storage.checkpoint()  # or the -wal file keeps what was deleted
         log.info(
             "event=handled kind=%s stage=%s request=%s",
             type(event).__name__, step.state.stage, request_no or "-",
@@ -126,6 +128,8 @@ class ConversationService:
             flag = f"typed_{kind.name.lower()}"
             alert = SubmitRequest(alert_kind, Level.URGENT, (flag,), "", "", "", "", None)
             number = await self._request(tx, client, alert, calls)
+        else:
+            await records.touch_request(tx.db, number)  # the client wrote again: still current
         if urgent:
             await tx.hold(client.chat_id, number)
 

@@ -50,14 +50,15 @@ def _row(r: aiosqlite.Row) -> RequestRow:
 async def add_request(db: aiosqlite.Connection, client: Client, req: SubmitRequest) -> int:
     """Store a new request and return its number."""
     level = req.level.word if req.level is not None else "NONE"
+    now = now_iso()
     cursor = await db.execute(
         "INSERT INTO requests (chat_id, username, first_name, kind, level, flags, name, phone, "
-        "times, concern, consent_at, status, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+        "times, concern, consent_at, status, created_at, active_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
         (
             client.chat_id, client.username, client.first_name, req.kind, level,
             json.dumps(list(req.flags)), req.name, req.phone, req.times, req.concern,
-            req.consent_at, now_iso(),
+            req.consent_at, now, now,
         ),
     )  # fmt: skip
     return int(cursor.lastrowid or 0)
@@ -86,13 +87,19 @@ async def record_action(
     now = now_iso()
     closed = now if status in FINAL_STATUSES else None
     await db.execute(
-        "UPDATE requests SET status = ?, closed_at = coalesce(closed_at, ?) WHERE id = ?",
-        (status, closed, request_id),
+        "UPDATE requests SET status = ?, closed_at = coalesce(closed_at, ?), active_at = ? "
+        "WHERE id = ?",
+        (status, closed, now, request_id),
     )
     await db.execute(
         "INSERT INTO request_actions (request_id, action, staff, created_at) VALUES (?, ?, ?, ?)",
         (request_id, action, staff, now),
     )
+
+
+async def touch_request(db: aiosqlite.Connection, request_id: int) -> None:
+    """Record activity on a request (its end of life counts from the last activity)."""
+    await db.execute("UPDATE requests SET active_at = ? WHERE id = ?", (now_iso(), request_id))
 
 
 async def actions_of(db: aiosqlite.Connection, request_id: int) -> list[tuple[str, str, str]]:
@@ -118,12 +125,11 @@ async def client_of_staff_message(
 ) -> int | None:
     """Return the client chat a staff-chat message was about (a request or a handoff)."""
     async with db.execute(
-        "SELECT purpose, ref FROM outbox WHERE chat_id = ? AND message_id = ? "
-        "AND purpose IN ('request', 'handoff') ORDER BY id DESC LIMIT 1",
+        "SELECT kind, ref FROM staff_messages WHERE chat_id = ? AND message_id = ?",
         (staff_chat, message_id),
     ) as cursor:
         row = await cursor.fetchone()
-    if row is None or row[1] is None:
+    if row is None:
         return None
     table = "requests" if row[0] == "request" else "handoff"
     async with db.execute(f"SELECT chat_id FROM {table} WHERE id = ?", (row[1],)) as cursor:  # noqa: S608
@@ -134,8 +140,7 @@ async def client_of_staff_message(
 async def latest_linked_staff_message(db: aiosqlite.Connection, staff_chat: int) -> int | None:
     """Return the newest staff-chat message that is about a client (request or handoff)."""
     async with db.execute(
-        "SELECT message_id FROM outbox WHERE chat_id = ? AND purpose IN ('request', 'handoff') "
-        "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT message_id FROM staff_messages WHERE chat_id = ? ORDER BY rowid DESC LIMIT 1",
         (staff_chat,),
     ) as cursor:
         row = await cursor.fetchone()

@@ -89,4 +89,40 @@ MIGRATIONS: tuple[str, ...] = (
            c.updated_at
     FROM conversations c WHERE json_extract(c.state, '$.hold') = 1;
     """,
+    # 3: every request ends: `active_at` is its last activity (created, staff action, a
+    # client's repeated alert) and the retention job deletes it `request_days` later;
+    # `redacted_at` marks a request kept bare behind a hold. Staff-chat messages about a
+    # request or a client's message are kept in `staff_messages` for as long as what they
+    # are about, so /forget and the retention job can always redact them; the trigger
+    # records one when Telegram accepts it (in the same statement that marks it sent).
+    # Outbox rows given up on keep no text.
+    """
+    ALTER TABLE requests ADD COLUMN active_at TEXT;
+    ALTER TABLE requests ADD COLUMN redacted_at TEXT;
+    UPDATE requests SET active_at = max(
+        created_at, coalesce(closed_at, ''),
+        coalesce((SELECT max(a.created_at) FROM request_actions a
+                  WHERE a.request_id = requests.id), '')
+    );
+    CREATE TABLE staff_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        ref INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX staff_messages_ref ON staff_messages (kind, ref);
+    INSERT OR IGNORE INTO staff_messages (chat_id, message_id, kind, ref)
+    SELECT chat_id, message_id, purpose, ref FROM outbox
+    WHERE purpose IN ('request', 'handoff') AND ref IS NOT NULL AND message_id IS NOT NULL
+    ORDER BY id;
+    CREATE TRIGGER outbox_staff_message AFTER UPDATE OF message_id ON outbox
+    WHEN NEW.message_id IS NOT NULL AND NEW.ref IS NOT NULL
+         AND NEW.purpose IN ('request', 'handoff')
+    BEGIN
+        INSERT OR IGNORE INTO staff_messages (chat_id, message_id, kind, ref)
+        VALUES (NEW.chat_id, NEW.message_id, NEW.purpose, NEW.ref);
+    END;
+    UPDATE outbox SET payload = '{}' WHERE gave_up_at IS NOT NULL;
+    """,
 )

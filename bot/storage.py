@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,11 @@ import aiosqlite
 
 from bot import dbfile
 from bot.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+# Questions the bot could not answer are kept this long at most (characters).
+UNANSWERED_MAX = 300
 
 
 class StorageError(Exception):
@@ -152,7 +158,7 @@ class Transaction:
         await self.db.execute(
             "INSERT INTO unanswered (chat_id, text, best_id, score, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (chat_id, text, best_id, score, now_iso()),
+            (chat_id, text[:UNANSWERED_MAX], best_id, score, now_iso()),
         )
 
     async def enqueue(
@@ -200,6 +206,8 @@ class Storage:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA busy_timeout=5000")
+            # Deleted rows are overwritten with zeros, not left in free pages.
+            await db.execute("PRAGMA secure_delete=ON")
             await storage._migrate(path)
             await storage._probe_write()
         except sqlite3.Error as exc:
@@ -244,6 +252,17 @@ class Storage:
         async with self._lock:
             cursor = await self.db.execute(sql, params)
             return cursor.rowcount
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after deletions).
+
+        Until then the -wal file still holds the pages as they were before a deletion.
+        """
+        async with self._lock:
+            try:
+                await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except aiosqlite.Error as exc:  # what was deleted stays deleted; retried next time
+                log.warning("event=checkpoint_failed error=%s", type(exc).__name__)
 
     async def top_unanswered(self, limit: int = 10) -> list[tuple[str, int, str | None]]:
         """Return the most frequent unanswered messages: text, count, best guess."""
@@ -308,10 +327,10 @@ class Storage:
         )
 
     async def give_up(self, outbox_id: int, error: str) -> None:
-        """Stop retrying an outbox item that Telegram refuses for good."""
+        """Stop retrying an outbox item that Telegram refuses for good, and drop its text."""
         await self.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ? "
-            "WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ?, "
+            "payload = '{}' WHERE id = ?",
             (error[:200], now_iso(), outbox_id),
         )
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.logs import setup_logging
-from bot.privacy import purge_expired
+from bot.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, TOKEN, Running
 from tests.bot.driver import Person, book, staff
 
@@ -80,7 +80,7 @@ async def test_forget_can_be_called_off(running: Running) -> None:
     assert (await rows_about(running, 42))["requests"] == 1
 
 
-async def test_retention_deletes_unfinished_checks_and_old_closed_requests(
+async def test_retention_deletes_unfinished_checks_then_every_request(
     running: Running,
 ) -> None:
     ann, bob, cat = (Person(running.api, i, n) for i, n in ((42, "Ann"), (43, "Bob"), (44, "Cat")))
@@ -95,16 +95,16 @@ async def test_retention_deletes_unfinished_checks_and_old_closed_requests(
     await running.api.wait_until_idle()
     clinic = running.content.clinic
     soon = datetime.now(UTC) + timedelta(days=clinic.retention_days - 1)
-    report = await purge_expired(running.storage, 30, 365, now=soon)
+    report = await purge_expired(running.storage, 30, 365, staff_chat=STAFF_CHAT, now=soon)
     assert report.conversations == 0
     later = datetime.now(UTC) + timedelta(days=clinic.retention_days + 1)
-    await purge_expired(running.storage, 30, 365, now=later)
+    await purge_expired(running.storage, 30, 365, staff_chat=STAFF_CHAT, now=later)
     assert (await rows_about(running, 42))["conversations"] == 0
     assert (await rows_about(running, 43))["requests"] == 1, "open requests are kept"
-    much_later = datetime.now(UTC) + timedelta(days=clinic.closed_request_days + 1)
-    await purge_expired(running.storage, 30, 365, now=much_later)
+    much_later = datetime.now(UTC) + timedelta(days=clinic.request_days + 1)
+    await purge_expired(running.storage, 30, 365, staff_chat=STAFF_CHAT, now=much_later)
     assert (await rows_about(running, 44))["requests"] == 0
-    assert (await rows_about(running, 43))["requests"] == 1
+    assert (await rows_about(running, 43))["requests"] == 0, "open ones end too"
 
 
 async def test_health_answers_never_reach_the_logs_even_at_debug(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.logs import setup_logging
-from bot.privacy import purge_expired
+from bot.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book, staff
 
@@ -155,7 +155,9 @@ async def test_the_retention_job_does_not_lift_a_hold(running: Running) -> None:
     await running.api.wait_for_text(STAFF_CHAT, "URGENT alert")
     clinic = running.content.clinic
     later = datetime.now(UTC) + timedelta(days=clinic.retention_days + 1)
-    report = await purge_expired(running.storage, clinic.retention_days, 365, now=later)
+    report = await purge_expired(
+        running.storage, clinic.retention_days, 365, staff_chat=STAFF_CHAT, now=later
+    )
     assert report.conversations == 1, "the conversation itself was deleted"
     await client.say("/book", "needs to speak with you")
 
