@@ -162,3 +162,5 @@ async def _stop_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    outbox: Outbox = app.bot_data["outbox"]
+    await outbox.record_accepted()
