@@ -24,6 +24,7 @@ TEXTS: dict[str, frozenset[str]] = {
         "stale_button": "",
         "error": "",
         "slow_down": "",
+        "busy": "",
         "consent": "",
         "checklist_hint": "",
         "checklist_noted": "",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.busy import BusyRetry
 from bot.outbox import Outbox
 from tests.bot.conftest import Running
 
@@ -71,3 +72,43 @@ async def test_a_reply_telegram_accepted_is_sent_once_while_marking_it_sent_fail
     assert [m.text for m in running.api.messages(42)] == [reply.text], "sent exactly once"
     rows = await running.storage.fetch_all("SELECT message_id, payload FROM outbox")
     assert [tuple(r) for r in rows] == [(reply.message_id, "{}")]
+
+
+async def short_busy_timeout(running: Running) -> None:
+    """Let each try wait 0.1 s for the lock instead of 5 s, so the tests run quickly."""
+    await running.storage.execute("PRAGMA busy_timeout = 100")
+
+
+async def test_a_message_sent_while_another_program_locks_the_database_is_answered_once(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    await short_busy_timeout(running)
+    with other_process(running.settings.db_path) as con:
+        con.execute("BEGIN IMMEDIATE")  # e.g. a backup or `sqlite3` session writing
+        running.api.send_text(42, "parking?")
+        await wait_for_log(caplog, "event=db_busy", count=2)
+        assert running.api.messages(42) == [], "nothing is said while the lock is held"
+        con.execute("ROLLBACK")
+    reply = await running.api.wait_for_text(42, "Market Street")
+    await running.api.wait_until_idle()
+    assert [m.text for m in running.api.messages(42)] == [reply.text]
+
+
+async def test_a_client_told_of_a_long_lock_still_gets_their_answer_once_it_frees(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    await running.stop()
+    running.options = {"busy_retry": BusyRetry(patience=0.5, first_wait=0.05, longest_wait=0.2)}
+    await running.start()
+    await short_busy_timeout(running)
+    ann = 42
+    with other_process(running.settings.db_path) as con:
+        con.execute("BEGIN IMMEDIATE")
+        running.api.send_text(ann, "parking?")
+        sorry = await running.api.wait_for_text(ann, "technical hiccup")
+        tries = sum("event=db_busy" in r.getMessage() for r in caplog.records)
+        await wait_for_log(caplog, "event=db_busy", count=tries + 2)  # it keeps trying
+        con.execute("ROLLBACK")
+    reply = await running.api.wait_for_text(ann, "Market Street")
+    await running.api.wait_until_idle()
+    assert [m.text for m in running.api.messages(ann)] == [sorry.text, reply.text]
