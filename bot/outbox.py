@@ -1,4 +1,4 @@
-"""Deliver queued Bot API calls, in order per chat, retrying until Telegram accepts them."""
+"""Deliver queued Bot API calls, in order per chat (alerts first), retrying until accepted."""
 
 from __future__ import annotations
 
@@ -116,12 +116,15 @@ class Outbox:
         """
         if known is not None:
             return await self._deliver_in_order(known)
+        # The staff chat's queue is read again before each message: an alert queued while
+        # others wait for Telegram's group rate limit goes next, not after them.
+        batch = 1 if chat_id == self.staff_chat_id else BATCH
         delivered = 0
         while True:
-            items = await self.storage.pending_outbox(chat_id, BATCH)
+            items = await self.storage.pending_outbox(chat_id, batch)
             sent = await self._deliver_in_order(items)
             delivered += sent
-            if sent < len(items) or len(items) < BATCH:
+            if sent < len(items) or len(items) < batch:
                 return delivered
 
     async def _deliver_in_order(self, items: Sequence[OutboxItem]) -> int:

@@ -89,4 +89,15 @@ MIGRATIONS: tuple[str, ...] = (
            c.updated_at
     FROM conversations c WHERE json_extract(c.state, '$.hold') = 1;
     """,
+    # 3: urgent and crisis alerts jump the staff chat's queue (priority, higher first); each
+    # client's messages to staff are counted for an hour, for the per-client cap (chat and
+    # time only, no content).
+    """
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE staff_quota (
+        chat_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX staff_quota_chat ON staff_quota (chat_id, created_at);
+    """,
 )

@@ -52,6 +52,7 @@ TEXTS: dict[str, frozenset[str]] = {
         "sent_callback": "name phone request_no",
         "handoff_ask": "",
         "handoff_sent": "",
+        "staff_cap": "",
         "handoff_reply": "text",
         "privacy": "",
         "forget_confirm": "",
