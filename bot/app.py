@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.busy import BusyRetry
 from bot.content import Content
 from bot.conversation import ConversationService
 from bot.errors import ErrorReporter
@@ -54,6 +55,7 @@ def build_application(
     error_handler: ErrorHandler | None = None,
     rate_limiter: AIORateLimiter | None = None,
     flood_limit: tuple[int, float] = FLOOD_LIMIT,
+    busy_retry: BusyRetry | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with every handler, the outbox worker and the error handler.
 
@@ -75,7 +77,8 @@ def build_application(
     staff_chat = settings.staff_chat_id
     outbox = Outbox(storage, app.bot, staff_chat_id=staff_chat)
     app.bot_data["outbox"] = outbox
-    clients = ClientHandlers(ConversationService(content, storage, staff_chat), outbox)
+    service = ConversationService(content, storage, staff_chat)
+    clients = ClientHandlers(service, outbox, busy_retry)
     staff = StaffHandlers(
         StaffService(content, storage, staff_chat, settings.staff_user_ids), outbox
     )
@@ -175,3 +178,5 @@ async def _stop_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    outbox: Outbox = app.bot_data["outbox"]
+    await outbox.record_accepted()

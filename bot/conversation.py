@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import records
@@ -12,7 +12,7 @@ from bot.content import Content
 from bot.notify import handoff_html, request_buttons, request_html
 from bot.privacy import forget_client
 from bot.render import staff_call, to_api_call
-from bot.storage import OutboxItem, Storage, Transaction
+from bot.storage import OutboxItem, Priority, Storage, Transaction
 from flows.events import (
     Client,
     Event,
@@ -27,10 +27,16 @@ from flows.events import (
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
 from flows.screening import Level
+from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation
 
 log = logging.getLogger(__name__)
-_StaffCall = tuple[str, dict[str, Any], str, int | None]
+_StaffCall = tuple[str, dict[str, Any], str, int | None, Priority]
+# At most this many messages to staff (handoffs and requests) per client in the window:
+# one client can then fill at most half a minute of the staff group's ~20 messages a
+# minute per hour. Urgent and crisis alerts are never counted or capped.
+STAFF_CAP = (10, timedelta(hours=1))
+_ALERT_KINDS = ("urgent", "crisis")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class ConversationService:
     content: Content
     storage: Storage
     staff_chat_id: int
+    staff_cap: tuple[int, timedelta] = STAFF_CAP
 
     async def handle(
         self,
@@ -66,6 +73,7 @@ class ConversationService:
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
             step = self.content.desk.handle(state, client, event, datetime.now(UTC))
+            step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
                 if request_no is not None:
@@ -73,8 +81,8 @@ class ConversationService:
                 method, payload = to_api_call(reply, client.chat_id, edit_message_id)
                 await tx.enqueue(client.chat_id, method, payload, "reply")
             # Staff messages are queued after the client's replies, so the client hears first.
-            for method, payload, purpose, ref in staff_calls:
-                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
+            for method, payload, purpose, ref, priority in staff_calls:
+                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref, priority)
             forgotten = any(isinstance(e, Forget) for e in step.effects)
             if not forgotten and step.state != state:
                 await tx.save_state(client.chat_id, step.state.to_json())
@@ -86,6 +94,19 @@ class ConversationService:
             type(event).__name__, step.state.stage, request_no or "-",
         )  # fmt: skip
         return Handled(replies, caught_up=chat.undelivered == 0, staff=bool(staff_calls))
+
+    async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
+        """Count what a step sends staff; over the client's cap, send it no more."""
+        wanted = staff_bound(step)
+        if not wanted:
+            return step
+        limit, window = self.staff_cap
+        used = await tx.staff_messages_since(chat_id, datetime.now(UTC) - window)
+        if used + wanted > limit:
+            log.info("event=staff_cap_reached limit=%s", limit)
+            return over_cap(step, self.content.messages.text("staff_cap"))
+        await tx.count_staff_messages(chat_id, wanted)
+        return step
 
     async def _apply(
         self, tx: Transaction, client: Client, step: Step
@@ -109,12 +130,12 @@ class ConversationService:
                 for method, payload, purpose, ref in await forget_client(
                     tx, client.chat_id, self.staff_chat_id
                 ):
-                    calls.append((method, payload, purpose, ref))
+                    calls.append((method, payload, purpose, ref, Priority.NORMAL))
             elif isinstance(effect, ForwardToStaff):
                 ref = await records.add_handoff(tx.db, client.chat_id, "in", effect.text)
                 html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
                 method, payload = staff_call(self.staff_chat_id, html)
-                calls.append((method, payload, "handoff", ref))
+                calls.append((method, payload, "handoff", ref, Priority.NORMAL))
         return request_no, calls
 
     async def _safety_alert(
@@ -141,6 +162,8 @@ class ConversationService:
         assert row is not None
         html = request_html(row, self.content, [])
         method, payload = staff_call(self.staff_chat_id, html, request_buttons(row))
-        calls.append((method, payload, "request", request_no))
+        # Urgent and crisis alerts go ahead of everything else waiting for the staff chat.
+        priority = Priority.ALERT if request.kind in _ALERT_KINDS else Priority.NORMAL
+        calls.append((method, payload, "request", request_no, priority))
         log.info("event=request_created request=%s kind=%s", request_no, request.kind)
         return request_no

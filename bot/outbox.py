@@ -1,11 +1,13 @@
-"""Deliver queued Bot API calls, in order per chat, retrying until Telegram accepts them."""
+"""Deliver queued Bot API calls, in order per chat (alerts first), retrying until accepted."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,6 +25,8 @@ from bot.storage import OutboxItem, Storage
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 BATCH = 50  # outbox items read at a time for one chat
+# Longest wait between two tries at recording that Telegram accepted an item.
+MAX_MARK_BACKOFF = 30.0
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
@@ -34,6 +38,15 @@ class ApiSender(Protocol):
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
         """Edit a message's text and buttons."""
+
+
+@dataclass
+class _Accepted:
+    """An item Telegram accepted whose delivery the database has not recorded yet."""
+
+    message_id: int | None
+    tries: int = 0
+    next_try: float = 0.0  # event-loop time of the next try at recording it
 
 
 class Outbox:
@@ -53,6 +66,8 @@ class Outbox:
         self._wake = asyncio.Event()
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        # Delivered but not yet marked sent (e.g. the disk is full): never sent again.
+        self._accepted: dict[int, _Accepted] = {}
         # At most this many chats are flushed at once.
         self._parallel = asyncio.Semaphore(32)
 
@@ -101,12 +116,15 @@ class Outbox:
         """
         if known is not None:
             return await self._deliver_in_order(known)
+        # The staff chat's queue is read again before each message: an alert queued while
+        # others wait for Telegram's group rate limit goes next, not after them.
+        batch = 1 if chat_id == self.staff_chat_id else BATCH
         delivered = 0
         while True:
-            items = await self.storage.pending_outbox(chat_id, BATCH)
+            items = await self.storage.pending_outbox(chat_id, batch)
             sent = await self._deliver_in_order(items)
             delivered += sent
-            if sent < len(items) or len(items) < BATCH:
+            if sent < len(items) or len(items) < batch:
                 return delivered
 
     async def _deliver_in_order(self, items: Sequence[OutboxItem]) -> int:
@@ -130,6 +148,10 @@ class Outbox:
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Send one item; True if it is settled (sent, or refused for good)."""
+        accepted = self._accepted.get(item.id)
+        if accepted is not None:
+            # Telegram has it already: only the record of that is missing.
+            return await self._record(item.id, accepted)
         try:
             result = await self._call(item)
         except RetryAfter as exc:
@@ -146,8 +168,7 @@ class Outbox:
             return False
         except (BadRequest, Forbidden) as exc:
             if isinstance(exc, BadRequest) and "not modified" in exc.message.lower():
-                await self._sent(item, None)
-                return True
+                return await self._sent(item, None)
             if item.chat_id == self.staff_chat_id and _chat_unreachable(exc):
                 # Staff must not miss a request: wait until the bot is (back) in the group.
                 log.error(
@@ -162,8 +183,7 @@ class Outbox:
         except TelegramError as exc:
             await self._retry(item, self._backoff(item), f"{type(exc).__name__}: {exc.message}")
             return False
-        await self._sent(item, _message_id(result))
-        return True
+        return await self._sent(item, _message_id(result))
 
     def _backoff(self, item: OutboxItem) -> float:
         return min(MAX_BACKOFF, self.backoff * 2.0 ** min(item.attempts, 9))
@@ -178,8 +198,41 @@ class Outbox:
             return await self.bot.edit_message_text(**kwargs)
         return await self.bot.send_message(**kwargs)
 
-    async def _sent(self, item: OutboxItem, message_id: int | None) -> None:
-        await self.storage.mark_sent(item.id, message_id)
+    async def _sent(self, item: OutboxItem, message_id: int | None) -> bool:
+        """Record a delivery; if the database refuses, remember it and try again later."""
+        accepted = _Accepted(message_id)
+        self._accepted[item.id] = accepted
+        return await self._record(item.id, accepted)
+
+    async def _record(self, outbox_id: int, accepted: _Accepted, force: bool = False) -> bool:
+        """Mark an accepted item sent; True once recorded.
+
+        Until then the item is not sent again, and its chat's later items wait behind it,
+        so a full disk costs retries of the record, never a message repeated to a client.
+        """
+        loop = asyncio.get_running_loop()
+        if not force and loop.time() < accepted.next_try:
+            return False
+        try:
+            await self.storage.mark_sent(outbox_id, accepted.message_id)
+        except sqlite3.Error as exc:
+            delay = min(MAX_MARK_BACKOFF, self.backoff * 2.0 ** min(accepted.tries, 9))
+            accepted.tries += 1
+            accepted.next_try = loop.time() + delay
+            log.error(
+                "event=outbox_mark_failed outbox_id=%s tries=%s retry_in=%.1fs error=%s",
+                outbox_id, accepted.tries, delay, exc,
+            )  # fmt: skip
+            loop.call_later(delay, self._wake.set)
+            return False
+        del self._accepted[outbox_id]
+        return True
+
+    async def record_accepted(self) -> None:
+        """Try once more to record every delivery still unrecorded (at shutdown)."""
+        for outbox_id, accepted in list(self._accepted.items()):
+            if not await self._record(outbox_id, accepted, force=True):
+                log.error("event=outbox_unrecorded outbox_id=%s: may be sent again", outbox_id)
 
     async def _retry(self, item: OutboxItem, seconds: float, reason: str) -> None:
         log.warning(

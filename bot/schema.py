@@ -125,4 +125,15 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     UPDATE outbox SET payload = '{}' WHERE gave_up_at IS NOT NULL;
     """,
+    # 4: urgent and crisis alerts jump the staff chat's queue (priority, higher first); each
+    # client's messages to staff are counted for an hour, for the per-client cap (chat and
+    # time only, no content).
+    """
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE staff_quota (
+        chat_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX staff_quota_chat ON staff_quota (chat_id, created_at);
+    """,
 )

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,21 @@ _CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALU
 
 
 # An outbox item `o` that is due now (both ? are the current time): not yet settled, its
-# retry time reached, and no earlier item of its chat still waiting for a retry.
+# retry time reached, and no item ahead of it in its chat still waiting for a retry. A
+# chat's items go by priority (higher first), then in the order they were queued.
 _DUE = (
     "o.sent_at IS NULL AND o.gave_up_at IS NULL AND o.next_attempt_at <= ? AND NOT EXISTS ("
     "SELECT 1 FROM outbox w WHERE w.sent_at IS NULL AND w.gave_up_at IS NULL "
-    "AND w.next_attempt_at > ? AND w.chat_id = o.chat_id AND w.id < o.id)"
+    "AND w.next_attempt_at > ? AND w.chat_id = o.chat_id "
+    "AND (w.priority > o.priority OR (w.priority = o.priority AND w.id < o.id)))"
 )
+
+
+class Priority(IntEnum):
+    """How soon an outbox item goes, ahead of its chat's others: urgent alerts first."""
+
+    NORMAL = 0
+    ALERT = 1
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,23 @@ class Transaction:
         )
         return next((int(r[0]) for r in rows), None)
 
+    async def staff_messages_since(self, chat_id: int, since: datetime) -> int:
+        """Count a client's messages to staff since a time (forgetting older counts)."""
+        cutoff = iso(since)
+        await self.db.execute("DELETE FROM staff_quota WHERE created_at < ?", (cutoff,))
+        rows = await self.db.execute_fetchall(
+            "SELECT count(*) FROM staff_quota WHERE chat_id = ?", (chat_id,)
+        )
+        return next((int(r[0]) for r in rows), 0)
+
+    async def count_staff_messages(self, chat_id: int, count: int) -> None:
+        """Count messages a client sends to staff, against the per-client cap."""
+        now = now_iso()
+        await self.db.executemany(
+            "INSERT INTO staff_quota (chat_id, created_at) VALUES (?, ?)",
+            [(chat_id, now)] * count,
+        )
+
     async def load_state(self, chat_id: int) -> str | None:
         """Return the stored conversation state of a chat."""
         rows = await self.db.execute_fetchall(
@@ -168,13 +195,15 @@ class Transaction:
         payload: dict[str, Any],
         purpose: str,
         ref: int | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> OutboxItem:
         """Queue a Bot API call for delivery; return the queued item."""
         now = now_iso()
+        text = json.dumps(payload, ensure_ascii=False)
         cursor = await self.db.execute(
             "INSERT INTO outbox (chat_id, method, payload, purpose, ref, created_at, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (chat_id, method, json.dumps(payload, ensure_ascii=False), purpose, ref, now, now),
+            "next_attempt_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, method, text, purpose, ref, now, now, int(priority)),
         )
         item = OutboxItem(int(cursor.lastrowid or 0), chat_id, method, payload, purpose, ref, 0)
         self.queued.append(item)
@@ -274,16 +303,16 @@ class Storage:
         return [(str(r[0]), int(r[1]), r[2]) for r in rows]
 
     async def pending_outbox(self, chat_id: int | None = None, limit: int = 50) -> list[OutboxItem]:
-        """Return the outbox items due to be sent (of one chat, or all), oldest first.
+        """Return the outbox items due to be sent (of one chat, or all), in sending order.
 
-        A chat's messages go out in order: behind an item that waits for a retry, its
-        chat's later items wait too.
+        A chat's messages go out in order (alerts first, see `Priority`): behind an item
+        that waits for a retry, its chat's later items wait too.
         """
         now = now_iso()
         rows = await self.fetch_all(
             "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox o WHERE "  # noqa: S608 (constants only)
             + _DUE
-            + " AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?",
+            + " AND (? IS NULL OR chat_id = ?) ORDER BY priority DESC, id LIMIT ?",
             (now, now, chat_id, chat_id, limit),
         )
         return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversation import ConversationService
+from bot.busy import BusyRetry, when_free
+from bot.conversation import ConversationService, Handled
 from bot.handlers.common import answer_quietly
 from bot.outbox import Outbox
 from flows.events import Client, Command, Contact, Event, NonText, Press, Text
@@ -18,9 +21,12 @@ COMMANDS = ("start", "help", "topics", "book", "staff", "privacy", "forget", "ca
 class ClientHandlers:
     """Callbacks for updates from clients in private chats."""
 
-    def __init__(self, service: ConversationService, outbox: Outbox) -> None:
+    def __init__(
+        self, service: ConversationService, outbox: Outbox, busy: BusyRetry | None = None
+    ) -> None:
         self.service = service
         self.outbox = outbox
+        self.busy = busy or BusyRetry()
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle /start, /help, /topics and any other command."""
@@ -28,13 +34,13 @@ class ClientHandlers:
         if message is None or message.text is None:
             return
         name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self._run(update, Command(name))
+        await self._run(update, context, Command(name))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a text message."""
         message = update.effective_message
         if message is not None and message.text is not None:
-            await self._run(update, Text(_printable(message.text)))
+            await self._run(update, context, Text(_printable(message.text)))
 
     async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a shared contact (the phone-number button)."""
@@ -42,13 +48,13 @@ class ClientHandlers:
         if message is None or message.contact is None or update.effective_user is None:
             return
         own = message.contact.user_id == update.effective_user.id
-        await self._run(update, Contact(message.contact.phone_number, own))
+        await self._run(update, context, Contact(message.contact.phone_number, own))
 
     async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle stickers, photos, voice notes and anything else that is not text."""
         message = update.effective_message
         if message is not None:
-            await self._run(update, NonText(_kind(message)))
+            await self._run(update, context, NonText(_kind(message)))
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a tap on an inline button."""
@@ -59,18 +65,35 @@ class ClientHandlers:
         if update.effective_chat is None or update.effective_chat.type != "private":
             return
         message_id = query.message.message_id if query.message else None
-        await self._run(update, Press(query.data or ""), message_id)
+        await self._run(update, context, Press(query.data or ""), message_id)
 
-    async def _run(self, update: Update, event: Event, edit_message_id: int | None = None) -> None:
+    async def _run(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        event: Event,
+        edit_message_id: int | None = None,
+    ) -> None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return
         client = Client(user.id, chat.id, user.first_name or "", user.username)
-        # The chat's lock is held from storing to sending, so its new replies go out once.
-        async with self.outbox.holding(chat.id):
-            done = await self.service.handle(update.update_id, client, event, edit_message_id)
-            await self.outbox.deliver_held(chat.id, done.replies if done.caught_up else None)
-        if done.staff:
+
+        async def attempt() -> Handled:
+            # The chat's lock is held from storing to sending, so its new replies go out once.
+            async with self.outbox.holding(chat.id):
+                done = await self.service.handle(update.update_id, client, event, edit_message_id)
+                await self.outbox.deliver_held(chat.id, done.replies if done.caught_up else None)
+            return done
+
+        async def tell_client() -> None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, self.service.content.messages.text("busy"))
+
+        # A database locked by another program delays the update; it is never dropped.
+        app = context.application
+        done = await when_free(attempt, self.busy, running=lambda: app.running, slow=tell_client)
+        if done is not None and done.staff:
             await self.outbox.flush([self.service.staff_chat_id])
 
 

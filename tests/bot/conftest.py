@@ -31,6 +31,7 @@ class Running:
     storage: Storage
     app: Application[Any, Any, Any, Any, Any, Any] | None = None
     errors: list[BaseException] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # for build_application
 
     async def start(self) -> None:
         """Build and start the Application (again, after a stop: a restart)."""
@@ -40,7 +41,7 @@ class Running:
             self.errors.append(context.error)
 
         self.app = build_application(
-            self.settings, self.content, self.storage, error_handler=collect
+            self.settings, self.content, self.storage, error_handler=collect, **self.options
         )
         await start_application(self.app, poll_timeout=1)
 

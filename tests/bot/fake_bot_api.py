@@ -361,6 +361,21 @@ class FakeBotApi:
         assert found is not None
         return found
 
+    async def wait_for_attempt(self, chat_id: int, fragment: str, timeout: float = 5) -> None:
+        """Wait until the bot has tried to send a chat a message containing `fragment`.
+
+        Counts calls that were refused or failed too.
+        """
+
+        def tried() -> bool:
+            return any(
+                _int_or_none(c.params.get("chat_id")) == chat_id
+                and fragment in str(c.params.get("text", ""))
+                for c in self.calls_of("sendMessage")
+            )
+
+        await self._wait(tried, timeout, f"an attempt to send {fragment!r} to chat {chat_id}")
+
     async def wait_until_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
         """Wait until every queued update was fetched and the bot made no call for `quiet` s."""
         deadline = time.monotonic() + timeout
