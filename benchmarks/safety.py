@@ -176,7 +176,7 @@ def cross(content: Content) -> None:
         for group in groups:
             kept = [(e.text, e.kind) for e in examples if e.group != group]
             model = KindModel([*kept, *ordinary], check.describe)
-            with_model = SecondOpinion(model, full.alarm_at, full.also_at)
+            with_model = SecondOpinion(model, full.alarm_at, full.also_at, full.unheard_at)
             tally: Counter[str] = Counter()
             for e in examples:
                 if e.group != group:

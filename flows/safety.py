@@ -199,16 +199,22 @@ class SecondOpinion:
     # ...and then every alarm kind at least this likely is answered (crisis and emergency
     # both, when the model cannot tell them apart).
     also_at: float
+    # A message with no word the phrase lists know needs this much instead (crises are
+    # often told in plain words: "I just want it all to stop for good").
+    unheard_at: float = 1.0
     # How many labelled examples it learned from (for `clinic-bot check`).
     examples: int = 0
 
-    def alarms(self, text: str) -> set[SafetyKind]:
-        """Return the alarm kinds the model finds likely enough (often none)."""
+    def alarms(self, text: str, heard: bool = True) -> set[SafetyKind]:
+        """Return the alarm kinds the model finds likely enough (often none).
+
+        `heard` says whether the phrase lists know any word of the message.
+        """
         if len(_words(text)) < MODEL_WORDS:
             return set()
         chances = self.model.probabilities(text)
         alarms = {k: chances.get(k.name.lower(), 0.0) for k in SafetyKind if k.alarm}
-        if sum(alarms.values()) < self.alarm_at:
+        if sum(alarms.values()) < (self.alarm_at if heard else self.unheard_at):
             return set()
         best = max(alarms, key=lambda k: alarms[k])
         return {best} | {k for k, chance in alarms.items() if chance >= self.also_at}
@@ -264,10 +270,10 @@ class SafetyCheck:
                     kinds.add(rule.kind)
                 else:
                     kinds.add(self._soften(rule, self._tense(_clause(sentence, *span))))
-        # The model is asked only about messages with words the phrase lists know, and
-        # only adds an alarm: when unsure, the more serious kind.
-        if heard and self.second is not None and not any(k.alarm for k in kinds):
-            kinds |= self.second.alarms(text)
+        # The model only adds an alarm: when unsure, the more serious kind. It must be
+        # surer about a message with no word the phrase lists know.
+        if self.second is not None and not any(k.alarm for k in kinds):
+            kinds |= self.second.alarms(text, heard)
         return Assessment(frozenset(kinds))
 
     def about_health(self, text: str) -> bool:

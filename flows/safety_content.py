@@ -128,9 +128,9 @@ def _second(
     if not section or examples_file is None:
         return None
     fields = Fields(path, "model", section)
-    fields.unknown({"alarm_at", "also_at"})
+    fields.unknown({"alarm_at", "also_at", "unheard_at"})
     levels = {}
-    for name in ("alarm_at", "also_at"):
+    for name in ("alarm_at", "also_at", "unheard_at"):
         level = fields.number(name)
         if not 0 < level <= 1:
             raise fields.error(name, "must be a probability above 0 and at most 1")
@@ -139,7 +139,9 @@ def _second(
     if not any(kind != NONE for _, kind in examples):
         raise ContentError(examples_file, "has no example of any safety kind")
     model = KindModel([*examples, *((text, NONE) for text in ordinary)], describe)
-    return SecondOpinion(model, levels["alarm_at"], levels["also_at"], len(examples))
+    return SecondOpinion(
+        model, levels["alarm_at"], levels["also_at"], levels["unheard_at"], len(examples)
+    )
 
 
 def _strings(fields: Fields) -> dict[str, str]:

@@ -29,6 +29,9 @@ CHAR_SIZES = (2, 3, 4, 5)
 MIN_EXAMPLES = 2
 # Additive smoothing of the per-kind weights.
 SMOOTHING = 0.3
+# How much each kind of feature counts: character n-grams, words, and the concepts found
+# (a single concept such as "going to" must not outweigh the words around it).
+BLOCK_WEIGHTS = (1.0, 1.0, 0.3)
 _WORD = re.compile(r"[^\W_]+")
 # Word features carry this prefix, which no character n-gram contains.
 _WORD_MARK = "\x00"
@@ -115,8 +118,8 @@ class KindModel:
 
     def _vector(self, doc: tuple[Counts, ...]) -> dict[str, float]:
         vector: dict[str, float] = {}
-        for counts, idf in zip(doc, self._idf, strict=True):
-            vector.update(_weighted(counts, idf))
+        for counts, idf, scale in zip(doc, self._idf, BLOCK_WEIGHTS, strict=True):
+            vector.update({f: v * scale for f, v in _weighted(counts, idf).items()})
         return vector
 
     def probabilities(self, text: str) -> dict[str, float]:
