@@ -16,7 +16,7 @@ fetches updates in batches; the echo bot is measured both with python-telegram-b
 default (no pause) and with the same pause.
 
 Run (needs the test extra for the fake server):
-    python benchmarks/load.py [--clients 200] [--messages 10] [--bookings 1000] [--rounds 3]
+    python benchmarks/load.py [--clients 200] [--messages 10] [--bookings 1000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -338,7 +338,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200, help="clients for echo and faq")
     parser.add_argument("--messages", type=int, default=10, help="messages per client (max 20)")
     parser.add_argument("--bookings", type=int, default=1000, help="clients that book at once")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the chat phases")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the chat phases")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

@@ -43,11 +43,12 @@ Counts = dict[str, int]
 def _counts(text: str) -> tuple[Counts, Counts]:
     """Return the character n-gram and word (and word-pair) counts of a message."""
     words = _WORD.findall(fold(text))
-    chars: Counter[str] = Counter()
-    for word in words:
-        padded = f" {word} "
-        for size in CHAR_SIZES:
-            chars.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    chars = Counter(
+        padded[i : i + size]
+        for padded in (f" {word} " for word in words)
+        for size in CHAR_SIZES
+        for i in range(len(padded) - size + 1)
+    )
     terms: Counter[str] = Counter(_WORD_MARK + w for w in words)
     terms.update(f"{_WORD_MARK}{a} {b}" for a, b in itertools.pairwise(words))
     return dict(chars), dict(terms)
@@ -93,19 +94,20 @@ class KindModel:
         self.kinds: tuple[str, ...] = tuple(sorted({kind for _, kind in pairs}))
         if not self.kinds:
             raise ValueError("the safety model needs at least one example")
-        per_kind: dict[str, Counter[str]] = {k: Counter() for k in self.kinds}
-        everything: Counter[str] = Counter()
+        per_kind: dict[str, dict[str, float]] = {k: {} for k in self.kinds}
+        everything: dict[str, float] = {}
         for doc, (_, kind) in zip(docs, pairs, strict=True):
-            vector = self._vector(doc)
-            per_kind[kind].update(vector)
-            everything.update(vector)
+            ours = per_kind[kind]
+            for feature, value in self._vector(doc).items():
+                ours[feature] = ours.get(feature, 0.0) + value
+                everything[feature] = everything.get(feature, 0.0) + value
         size = len(everything)
         grand = sum(everything.values())
         denominators = {k: grand - sum(per_kind[k].values()) + SMOOTHING * size for k in self.kinds}
         # A feature's weight for a kind is high when it is rare outside that kind.
         self._weights: dict[str, tuple[float, ...]] = {
             f: tuple(
-                -math.log((SMOOTHING + total - per_kind[k][f]) / denominators[k])
+                -math.log((SMOOTHING + total - per_kind[k].get(f, 0.0)) / denominators[k])
                 for k in self.kinds
             )
             for f, total in everything.items()
