@@ -49,8 +49,8 @@ class Booking:
             return self.details.handle(state, client, event)
         if isinstance(event, NonText) and state.stage in DETAIL_STAGES:
             return Step(state, (self.current(state, client),))
-        reminder = Reply(self.messages.text("use_buttons"))
-        return Step(state, (reminder, self.current(state, client)))
+        key = "use_buttons_consent" if state.stage is Stage.CONSENT else "use_buttons"
+        return Step(state, (Reply(self.messages.text(key)), self.current(state, client)))
 
     def current(self, state: Conversation, client: Client) -> Reply:
         """Show again the step the client is on."""
@@ -59,6 +59,34 @@ class Booking:
         if state.stage is Stage.CHECK:
             return self._checklist(state)
         return self.details.ask(state, client)
+
+    def back(self, state: Conversation, client: Client) -> Step | None:
+        """Go back one step (None at consent: there is nothing before it but the menu)."""
+        if state.stage is Stage.CONSENT:
+            return None
+        if state.stage is Stage.CHECK and state.group == 0:
+            new = replace(state, stage=Stage.CONSENT, selected=(), flags=(), consent_at=None)
+            return Step(new, (self.current(new, client),))
+        if state.stage is Stage.CHECK:
+            return self._reopen(state, state.group - 1)
+        if state.editing:
+            new = replace(state, stage=Stage.CONFIRM, editing=False)
+        elif state.stage is Stage.NAME and state.kind is RequestKind.CALLBACK:
+            new = replace(state, stage=Stage.CONSENT)
+        elif state.stage is Stage.NAME:
+            return self._reopen(state, len(self.questionnaire.checklists) - 1)
+        else:
+            new = replace(state, stage=DETAIL_STAGES[DETAIL_STAGES.index(state.stage) - 1])
+        return Step(new, (self.current(new, client),))
+
+    def _reopen(self, state: Conversation, group: int) -> Step:
+        """Show a health-check page again with its answers ticked, to be answered afresh."""
+        items = {i.id for i in self.questionnaire.checklists[group].items}
+        selected = tuple(f for f in state.flags if f in items)
+        # A "not sure" from an earlier page is kept: when in doubt, the stricter outcome.
+        flags = tuple(f for f in state.flags if f not in items)
+        new = replace(state, stage=Stage.CHECK, group=group, selected=selected, flags=flags)
+        return Step(new, (self._checklist(new),))
 
     def is_stale(self, state: Conversation, press_action: str) -> bool:
         """Say whether a booking button belongs to an earlier or finished flow."""
@@ -80,6 +108,10 @@ class Booking:
             noted = Reply(f"{self._consent_text()}\n\n→ {chosen}", edit=True)
             nxt = self._checklist(new) if agreed else self.details.ask(new, client)
             return Step(new, (noted, nxt))
+        if verb == "prev" and (state.stage is not Stage.CHECK or arg == str(state.group)):
+            went = self.back(state, client)
+            if went is not None:
+                return went
         if state.stage is Stage.CHECK and arg.split(".")[0] == str(state.group):
             return self._check(state, client, verb, arg.partition(".")[2])
         if state.stage in DETAIL_STAGES:
@@ -156,4 +188,5 @@ class Booking:
             )
         )
         buttons.append((Button(self.questionnaire.unsure.label, action(state, "unsure", str(g))),))
+        buttons.append((Button(self.messages.button("back"), action(state, "prev", str(g))),))
         return Reply(text, tuple(buttons))

@@ -16,7 +16,14 @@ MAX_NAME = 60
 MAX_NOTE = 300
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"^\+?\d{7,15}$")
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
+# Words and initials, joined by spaces, hyphens or apostrophes ("Dr. J. R. O'Neill-Doe").
+_NAME = re.compile(r"^[^\W\d_]+(?:(?:\.\s*|\.?[ '’-])[^\W\d_]+)*\.?$")
+# What people put before their name when asked for it.
+_NAME_LEAD = re.compile(
+    r"^(?:(?:hi|hello|hey)[,!.]?\s+)?(?:my name is|my name's|name is|name:|it is|it's|its|"
+    r"i am|i'm|im|this is|call me)\s+",
+    re.IGNORECASE,
+)
 _CHANGES = {"name": Stage.NAME, "phone": Stage.PHONE, "times": Stage.TIMES, "areas": Stage.AREAS}
 
 
@@ -33,7 +40,7 @@ def clean_phone(text: str) -> str | None:
 
 def clean_name(text: str) -> str | None:
     """Return a tidy name, or None if the text does not look like a name."""
-    name = " ".join(text.split())
+    name = _NAME_LEAD.sub("", " ".join(text.replace("’", "'").split())).strip(" .!,")
     if not name or len(name) > MAX_NAME or len(name.split()) > 6 or not _NAME.match(name):
         return None
     return name
@@ -55,15 +62,20 @@ class Details:
             if clean_name(client.first_name):
                 label = m.button("use_name", first_name=client.first_name)
                 buttons = ((Button(label, action(state, "nm")),),)
-            return Reply(m.text(key, first_name=client.first_name), buttons)
+            return Reply(m.text(key, first_name=client.first_name), (*buttons, self._back(state)))
         if state.stage is Stage.PHONE:
             keys = ((Key(m.button("share_phone"), KeyboardKind.CONTACT),),)
             return Reply(m.text("phone_ask"), keys=keys)
         if state.stage is Stage.TIMES:
-            return Reply(m.text("times_ask"), self._choices(state, "times", "tm", state.times))
+            choices = self._choices(state, "times", "tm", state.times)
+            return Reply(m.text("times_ask"), (*choices, self._back(state)))
         if state.stage is Stage.AREAS:
-            return Reply(m.text("areas_ask"), self._choices(state, "areas", "ar", state.areas))
+            choices = self._choices(state, "areas", "ar", state.areas)
+            return Reply(m.text("areas_ask"), (*choices, self._back(state)))
         return self._summary(state)
+
+    def _back(self, state: Conversation) -> tuple[Button, ...]:
+        return (Button(self.messages.button("back"), action(state, "prev")),)
 
     def handle(self, state: Conversation, client: Client, event: Event) -> Step:
         """Take a typed answer or a shared contact."""

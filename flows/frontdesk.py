@@ -8,6 +8,7 @@ from datetime import datetime
 from faq.kb import Entry, FollowUp
 from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
 from flows.booking import Booking
+from flows.details import action, clean_name, clean_phone
 from flows.events import (
     Client,
     Command,
@@ -64,6 +65,10 @@ class FrontDesk:
                 resume = self.booking.current(state, client) if in_flow else None
                 text = event.text.strip()[:MAX_HANDOFF_CHARS]
                 return self.safety_replies.step(state, found, text, resume)
+            if in_flow:
+                step = self._in_flow(state, client, event.text)
+                if step is not None:
+                    return step
         match event:
             case Command(name="start"):
                 text = self.messages.text("start", first_name=client.first_name or "there")
@@ -91,6 +96,15 @@ class FrontDesk:
             case Press(action=action) if action.startswith("bk:"):
                 if self.booking.is_stale(state, action):
                     return self._stale(state, client)
+                verb = action.split(":")[2]
+                if verb == "quit":
+                    said = Reply(self.messages.text("cancel_confirm"), edit=True)
+                    return Step(state.reset(), (said, self.menu(self.messages.text("cancelled"))))
+                if verb == "stay":
+                    said = Reply(self.messages.text("kept_going"), edit=True)
+                    return Step(state, (said, self.booking.current(state, client)))
+                if verb == "prev" and state.stage is Stage.CONSENT:
+                    return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
                 return self.booking.handle(state, client, event, now)
             case Press(action=action):
                 return self._press(state, client, action)
@@ -145,6 +159,49 @@ class FrontDesk:
         if action == "forget:no":
             return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
+
+    def _in_flow(self, state: Conversation, client: Client, text: str) -> Step | None:
+        """Typed words mid-request: a control word, or a question answered before resuming.
+
+        Returns None when the text is the answer to the current step (a name, a number).
+        """
+        m = self.messages
+        current = self.booking.current(state, client)
+        control = m.control(text)
+        if control in ("cancel", "menu"):
+            if state.stage is Stage.CONSENT:
+                return Step(state.reset(), (self.menu(m.text("cancelled")),))
+            buttons = (
+                (Button(m.button("cancel_yes"), action(state, "quit")),),
+                (Button(m.button("cancel_no"), action(state, "stay")),),
+            )
+            return Step(state, (Reply(m.text("cancel_confirm"), buttons),))
+        if control == "back":
+            went = self.booking.back(state, client)
+            if went is None:
+                return Step(state.reset(), (self.menu(m.text("cancelled")),))
+            return went
+        if control == "help":
+            return Step(state, (Reply(m.text("step_help")), current))
+        decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
+        field = state.stage in (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS)
+        asked = m.is_question(text)
+        if isinstance(decision, Answer) and (asked or not field or not self._fits(state, text)):
+            # Answered, then the same step again: nothing typed here is stored.
+            return Step(state, (self.answer(decision.entry), current))
+        if isinstance(decision, SmallTalkReply):
+            return Step(state, (Reply(m.text("field_small_talk")), current))
+        if field and asked and state.stage in (Stage.NAME, Stage.PHONE):
+            return Step(state, (Reply(m.text("field_question")), current))
+        return None
+
+    def _fits(self, state: Conversation, text: str) -> bool:
+        """Say whether the text could be the answer the current field asks for."""
+        if state.stage is Stage.NAME:
+            return clean_name(text) is not None
+        if state.stage is Stage.PHONE:
+            return clean_phone(text) is not None
+        return bool(text.strip())
 
     def _stale(self, state: Conversation, client: Client) -> Step:
         stale = self.messages.text("stale_button")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.content import Fields, check_template, fill, read_yaml
@@ -29,6 +30,12 @@ TEXTS: dict[str, frozenset[str]] = {
         "checklist_hint": "",
         "checklist_noted": "",
         "use_buttons": "",
+        "use_buttons_consent": "",
+        "step_help": "",
+        "cancel_confirm": "",
+        "kept_going": "",
+        "field_question": "",
+        "field_small_talk": "",
         "restarted": "",
         "hold": "",
         "name_ask": "first_name",
@@ -68,10 +75,13 @@ BUTTONS: dict[str, frozenset[str]] = {
     name: frozenset({"first_name"} if name == "use_name" else ())
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
-        "cancel change_name change_phone change_times change_areas back forget_yes forget_no"
+        "cancel change_name change_phone change_times change_areas back forget_yes forget_no "
+        "cancel_yes cancel_no"
     ).split()
 }
 CHOICES = ("times", "areas")
+CONTROLS = ("cancel", "back", "menu", "help")
+_NOT_WORD = re.compile(r"[^\w\s]")
 # Filled in by the bot once a request is stored (its number is not known before).
 REQUEST_NO = "{request_no}"
 
@@ -83,6 +93,20 @@ class Messages:
     texts: Mapping[str, str]
     buttons: Mapping[str, str]
     choices: Mapping[str, Mapping[str, str]]
+    # Typed control words: each phrase, folded, mapped to cancel, back, menu or help.
+    controls: Mapping[str, str] = field(default_factory=dict)
+
+    # First words that make a message a question even without "?" ("how much is it").
+    question_words: frozenset[str] = frozenset()
+
+    def is_question(self, text: str) -> bool:
+        """Say whether a message reads as a question."""
+        words = plain(text).split()
+        return "?" in text or (bool(words) and words[0] in self.question_words)
+
+    def control(self, text: str) -> str | None:
+        """Say which control a whole typed message is (cancel, back, menu, help), if any."""
+        return self.controls.get(plain(text))
 
     def text(self, key: str, /, **values: str) -> str:
         """Return a text with its runtime placeholders filled."""
@@ -99,7 +123,7 @@ def load_messages(
     """Read and validate the messages file; clinic placeholders are filled now."""
     clinic = clinic or {}
     top = Fields(path, "file", read_yaml(path))
-    top.unknown({"texts", "buttons", "choices"})
+    top.unknown({"texts", "buttons", "choices", "control", "question_words"})
     texts = _templates(path, "texts", top.mapping("texts"), TEXTS, clinic)
     buttons = _templates(path, "buttons", top.mapping("buttons"), BUTTONS, clinic)
     for name, label in buttons.items():
@@ -113,7 +137,17 @@ def load_messages(
         if not options.data:
             raise choices_in.error(name, "must list at least one option")
         choices[name] = {str(key): options.text(str(key)) for key in options.data}
-    return Messages(texts, buttons, choices)
+    control = Fields(path, "control", top.mapping("control"))
+    control.unknown(set(CONTROLS))
+    controls = {plain(p): name for name in CONTROLS for p in control.texts(name, required=True)}
+    questions = frozenset(plain(w) for w in top.texts("question_words", required=True))
+    return Messages(texts, buttons, choices, controls, questions)
+
+
+def plain(text: str) -> str:
+    """Fold a short message for comparing with word lists: case, apostrophes, spaces."""
+    folded = _NOT_WORD.sub("", text.lower().replace("’", "'").replace("'", ""))
+    return " ".join(folded.split())
 
 
 def _templates(

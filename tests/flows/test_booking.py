@@ -210,14 +210,104 @@ def test_declining_consent_asks_only_for_a_call_back_without_health_data(chat: C
     assert "No health information was shared" in chat.said()
 
 
-def test_free_text_during_the_check_is_not_read_as_an_answer(chat: Chat) -> None:
+def test_a_question_during_the_check_is_answered_and_the_page_shown_again(chat: Chat) -> None:
     start_check(chat)
+    page = chat.replies[-1]
     chat.text("can I bring my own towel")
+    assert "Wear something comfortable" in chat.said(), "the FAQ answer"
+    assert chat.replies[-1] == page, "then the same page, unchanged"
+    chat.text("asdfgh")
     assert "please use the buttons" in chat.said()
+    assert "“back”" in chat.said() and "“cancel”" in chat.said(), "how to leave is said"
     chat.text("I had a blood clot last year, is that ok?")
     assert "check with your doctor" in chat.said(), "a health detail typed there"
     assert chat.state.flags == () and chat.state.stage is Stage.CHECK
     assert "Chest pain or sudden breathlessness" in chat.labels()
+
+
+def test_a_question_at_a_booking_field_is_answered_and_never_stored(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.text("how much is an hour?")
+    assert "£" in chat.said() and chat.state.name == "", "answered, not taken as a name"
+    assert stage_of(chat) is Stage.NAME
+    chat.text("hello")
+    assert chat.state.name == "" and stage_of(chat) is Stage.NAME, "a greeting is no name"
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    chat.text("how much is it?")
+    assert "£" in chat.said()
+    assert chat.state.times_note == "" and stage_of(chat) is Stage.TIMES
+    chat.text("Tuesday after 5pm")
+    assert chat.state.times_note == "Tuesday after 5pm"
+
+
+@pytest.mark.parametrize("word", ["cancel", "Stop!", "never mind", "menu"])
+def test_typing_cancel_at_any_step_asks_then_leaves_with_nothing_stored(
+    chat: Chat, word: str
+) -> None:
+    start_check(chat)
+    answer_checklists(chat, {1: ["Blood thinners"]})
+    chat.tap("Use “Ann”")
+    chat.text(word)
+    assert "Stop this request?" in chat.said()
+    assert stage_of(chat) is Stage.PHONE, "nothing happens before the client says yes"
+    chat.tap("No, carry on")
+    assert stage_of(chat) is Stage.PHONE and "phone number" in chat.said()
+    chat.text(word)
+    chat.tap("Yes, stop")
+    assert chat.requests() == []
+    assert chat.state == Conversation(flow=chat.state.flow), "every answer discarded"
+    assert "Cancelled" in chat.said() and "📅 Book an appointment" in chat.labels()
+
+
+def test_cancel_at_consent_leaves_at_once(chat: Chat) -> None:
+    chat.send(Command("book"))
+    chat.text("cancel")
+    assert chat.state.stage is Stage.IDLE and "Cancelled" in chat.said()
+
+
+def test_back_goes_one_step_back_and_keeps_earlier_answers(chat: Chat) -> None:
+    start_check(chat)
+    chat.tap("None of these")
+    chat.tap("Blood thinners")
+    chat.tap("Done ➡️")
+    assert chat.state.group == 2 and "blood_thinner" in chat.state.flags
+    chat.tap("↩️ Back")
+    assert chat.state.group == 1, "the previous page again"
+    assert "✅ Blood thinners" in chat.labels(), "with its answer ticked"
+    chat.tap("✅ Blood thinners")
+    chat.tap("None of these")
+    assert "blood_thinner" not in chat.state.flags, "answered afresh"
+    answer_checklists_from(chat, 2)
+    chat.tap("Use “Ann”")
+    chat.text("back")
+    assert stage_of(chat) is Stage.NAME
+    chat.text("back")
+    assert stage_of(chat) is Stage.CHECK and chat.state.group == 3
+    chat.text("help")
+    assert "type “back”" in chat.said() and chat.state.group == 3
+
+
+def answer_checklists_from(chat: Chat, first: int) -> None:
+    for _ in range(first, 4):
+        chat.tap("None of these")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Dr. Smith", "Dr. Smith"),
+        ("J. R. Doe", "J. R. Doe"),
+        ("my name is Tom", "Tom"),
+        ("I'm Anna Kowalska", "Anna Kowalska"),
+    ],
+)
+def test_names_are_read_as_people_write_them(chat: Chat, typed: str, stored: str) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.text(typed)
+    assert chat.state.name == stored and stage_of(chat) is Stage.PHONE
 
 
 def test_bad_phone_and_someone_elses_contact_are_refused_politely(chat: Chat) -> None:

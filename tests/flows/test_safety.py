@@ -139,9 +139,12 @@ def test_the_learned_second_opinion_hears_a_crisis_the_phrase_lists_miss(
         "my neck is stiff from the pillow and my head aches a bit",
         "no chest pain or anything, just tight shoulders from my desk",
         "painful?",
+        "I'm Halina Dąbrowska",
+        "hi, this is Ngozi Eze",
+        "my name is Tadhg O'Sullivan",
     ],
 )
-def test_the_second_opinion_leaves_everyday_aches_and_idioms_alone(
+def test_the_second_opinion_leaves_everyday_aches_idioms_and_names_alone(
     content: Content, message: str
 ) -> None:
     assert not content.safety.check.assess(message).alarm
