@@ -307,7 +307,11 @@ class Matcher:
             scores[entry] = (1 - t.fuzzy) * scores[entry] + t.fuzzy * similarity / 100
 
     def _smalltalk_of(self, message: str) -> SmallTalk | None:
-        words = tuple(w for w in self.normaliser.words(message, correct=False) if w not in _FILLERS)
+        every = tuple(self.normaliser.words(message, correct=False))
+        if every in self._smalltalk:
+            # The whole message is one phrase, fillers and all ("ok", "got it").
+            return self._smalltalk[every]
+        words = tuple(w for w in every if w not in _FILLERS)
         if not words:
             return None
         found: SmallTalk | None = None

@@ -219,7 +219,9 @@ class FrontDesk:
             case Answer(entry=entry):
                 return Step(state, (self.answer(entry),))
             case SmallTalkReply(smalltalk=small):
-                reply = self.menu(small.reply) if small.id == "greeting" else Reply(small.reply)
+                # A greeting or an "ok" is never a dead end: the menu comes with the reply.
+                menu = small.id in ("greeting", "acknowledge")
+                reply = self.menu(small.reply) if menu else Reply(small.reply)
                 return Step(state, (reply,))
             case Suggestions(entries=entries, candidates=candidates):
                 buttons = [Button(e.title, f"faq:{e.id}") for e in entries]

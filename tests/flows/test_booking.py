@@ -361,3 +361,15 @@ def test_state_survives_a_round_trip_through_json(chat: Chat) -> None:
     assert Conversation.from_json("{not json") == Conversation()
     assert Conversation.from_json('{"stage": "nowhere"}') == Conversation()
     assert Conversation.from_json('{"name": 5}') == Conversation()
+
+
+@pytest.mark.parametrize("typed", ["ok", "got it", "cool", "Okay!", "k"])
+def test_an_ok_is_never_a_dead_end(chat: Chat, typed: str) -> None:
+    chat.text(typed)
+    assert "not sure" not in chat.said()
+    assert {"❓ Ask a question", "📅 Book an appointment", "💬 Talk to staff"} <= set(chat.labels())
+
+
+def test_ok_thanks_is_thanked(chat: Chat) -> None:
+    chat.text("ok thanks")
+    assert "You're welcome" in chat.said()
