@@ -10,6 +10,7 @@ from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
 from faq.matcher import Matcher
 from flows.frontdesk import FrontDesk
+from flows.hours import DAYS, WeekHours
 from flows.messages import DEFAULT_MESSAGES_FILE, Messages, load_messages
 from flows.safety_content import DEFAULT_SAFETY_FILE, Safety, load_safety
 from flows.screening import DEFAULT_SCREENING_FILE, Questionnaire, load_questionnaire
@@ -44,5 +45,8 @@ def load_content(
     matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
     messages = load_messages(messages_file, values)
     questionnaire = load_questionnaire(screening_file, values)
-    desk = FrontDesk(matcher, messages, questionnaire, safety)
+    days = [clinic.hours[day] for day in DAYS]
+    week = [(h.opens, h.closes) if h is not None else None for h in days]
+    hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)
+    desk = FrontDesk(matcher, messages, questionnaire, safety, hours)
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from faq.kb import Entry, FollowUp
-from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
+from faq.matcher import Answer, Decision, Matcher, NoMatch, SmallTalkReply, Suggestions
 from flows.booking import Booking
 from flows.details import action, clean_name, clean_phone
 from flows.events import (
@@ -22,13 +22,17 @@ from flows.events import (
     Step,
     Text,
 )
-from flows.messages import Messages
+from flows.hours import WeekHours
+from flows.messages import Messages, plain
 from flows.replies import Button, Reply, rows
 from flows.safety_content import Safety
 from flows.safety_replies import CONTRAINDICATIONS, SafetyReplies
 from flows.screening import Questionnaire
 from flows.state import Conversation, Stage
 
+# The FAQ entry with the opening hours, and words that ask about them.
+HOURS_ENTRY = "opening-hours"
+OPEN_WORDS = ("open", "opened", "opening", "closed", "close", "closing", "shut")
 MAX_MATCH_CHARS = 1000
 MAX_HANDOFF_CHARS = 2000
 # Every character a client can send (Telegram's limit) is read by the safety check.
@@ -43,6 +47,7 @@ class FrontDesk:
     messages: Messages
     questionnaire: Questionnaire
     safety: Safety
+    hours: WeekHours | None = None
 
     @property
     def booking(self) -> Booking:
@@ -115,7 +120,7 @@ class FrontDesk:
                 reply = Reply(self.messages.text("handoff_sent"))
                 return Step(state.reset(), (reply,), (forward,))
             case Text(text=text):
-                return self._text(state.reset(), text)
+                return self._text(state.reset(), text, now)
             case Contact() | NonText():
                 return Step(state, (self.menu(self.messages.text("non_text")),))
         raise AssertionError(f"unhandled event {event!r}")
@@ -159,6 +164,21 @@ class FrontDesk:
         if action == "forget:no":
             return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
+
+    def _hours(self, decision: Decision, text: str, now: datetime) -> Reply | None:
+        """Answer "are you open now / tomorrow / on Sunday?" from the clinic's hours."""
+        entry = self.matcher.kb.get(HOURS_ENTRY)
+        if self.hours is None or entry is None:
+            return None
+        folded = plain(text)
+        asks_hours = isinstance(decision, Answer) and decision.entry.id == HOURS_ENTRY
+        if not asks_hours and not any(w in folded.split() for w in OPEN_WORDS):
+            return None
+        when = self.hours.when(folded, now)
+        if when is None:
+            return None
+        answer = self.answer(entry)
+        return replace(answer, text=f"{self.hours.say(when, now)}\n\n{answer.text}")
 
     def _in_flow(self, state: Conversation, client: Client, text: str) -> Step | None:
         """Typed words mid-request: a control word, or a question answered before resuming.
@@ -213,8 +233,11 @@ class FrontDesk:
         new = replace(state.reset(), stage=Stage.HANDOFF)
         return Step(new, (Reply(self.messages.text("handoff_ask")),))
 
-    def _text(self, state: Conversation, text: str) -> Step:
+    def _text(self, state: Conversation, text: str, now: datetime) -> Step:
         decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
+        hours = self._hours(decision, text, now)
+        if hours is not None:
+            return Step(state, (hours,))
         match decision:
             case Answer(entry=entry):
                 return Step(state, (self.answer(entry),))

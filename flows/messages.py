@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.content import Fields, check_template, fill, read_yaml
+from flows.hours import WHEN_WORDS
 
 DEFAULT_MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
 
@@ -81,6 +82,20 @@ BUTTONS: dict[str, frozenset[str]] = {
 }
 CHOICES = ("times", "areas")
 CONTROLS = ("cancel", "back", "menu", "help")
+HOURS_TEXTS: dict[str, frozenset[str]] = {
+    name: frozenset(extra.split())
+    for name, extra in {
+        "open_now": "closes",
+        "closed_now_today": "opens",
+        "closed_now": "next",
+        "open_day": "day opens closes",
+        "closed_day": "day next",
+        "next_open": "day opens",
+        "never_open": "",
+        "today": "",
+        "tomorrow": "",
+    }.items()
+}
 _NOT_WORD = re.compile(r"[^\w\s]")
 # Filled in by the bot once a request is stored (its number is not known before).
 REQUEST_NO = "{request_no}"
@@ -98,6 +113,9 @@ class Messages:
 
     # First words that make a message a question even without "?" ("how much is it").
     question_words: frozenset[str] = frozenset()
+    # "Are you open now?": the words naming each moment, and the sentences (flows/hours.py).
+    hours_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    hours_texts: Mapping[str, str] = field(default_factory=dict)
 
     def is_question(self, text: str) -> bool:
         """Say whether a message reads as a question."""
@@ -123,7 +141,7 @@ def load_messages(
     """Read and validate the messages file; clinic placeholders are filled now."""
     clinic = clinic or {}
     top = Fields(path, "file", read_yaml(path))
-    top.unknown({"texts", "buttons", "choices", "control", "question_words"})
+    top.unknown({"texts", "buttons", "choices", "control", "question_words", "hours"})
     texts = _templates(path, "texts", top.mapping("texts"), TEXTS, clinic)
     buttons = _templates(path, "buttons", top.mapping("buttons"), BUTTONS, clinic)
     for name, label in buttons.items():
@@ -141,7 +159,13 @@ def load_messages(
     control.unknown(set(CONTROLS))
     controls = {plain(p): name for name in CONTROLS for p in control.texts(name, required=True)}
     questions = frozenset(plain(w) for w in top.texts("question_words", required=True))
-    return Messages(texts, buttons, choices, controls, questions)
+    hours = Fields(path, "hours", top.mapping("hours"))
+    hours.unknown({"words", "texts"})
+    words_in = Fields(path, "hours words", hours.mapping("words"))
+    words_in.unknown(set(WHEN_WORDS))
+    words = {k: frozenset(plain(w) for w in words_in.texts(k, required=True)) for k in WHEN_WORDS}
+    said = _templates(path, "hours texts", hours.mapping("texts"), HOURS_TEXTS, clinic)
+    return Messages(texts, buttons, choices, controls, questions, words, said)
 
 
 def plain(text: str) -> str:

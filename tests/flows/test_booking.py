@@ -373,3 +373,33 @@ def test_an_ok_is_never_a_dead_end(chat: Chat, typed: str) -> None:
 def test_ok_thanks_is_thanked(chat: Chat) -> None:
     chat.text("ok thanks")
     assert "You're welcome" in chat.said()
+
+
+@pytest.mark.parametrize(
+    ("when", "typed", "said"),
+    [
+        # 2026-12-02 is a Wednesday; the demo clinic is in Europe/London.
+        (
+            datetime(2026, 12, 2, 22, 0, tzinfo=UTC),
+            "are you open now?",
+            "we open tomorrow at 09:00",
+        ),
+        (datetime(2026, 12, 2, 12, 0, tzinfo=UTC), "r u open rn", "open now, until 20:00"),
+        (datetime(2026, 12, 2, 7, 30, tzinfo=UTC), "open now?", "we open today at 09:00"),
+        (datetime(2026, 12, 5, 11, 0, tzinfo=UTC), "open tmrw?", "closed tomorrow; we open Monday"),
+        (datetime(2026, 12, 2, 12, 0, tzinfo=UTC), "are you open on sunday", "closed Sunday"),
+        (
+            datetime(2026, 12, 2, 12, 0, tzinfo=UTC),
+            "open saturday?",
+            "Saturday we're open 10:00–16:00",
+        ),
+        # Summer time: 08:30 UTC is 09:30 in London, after opening.
+        (datetime(2026, 7, 1, 8, 30, tzinfo=UTC), "are you open now", "open now, until 20:00"),
+    ],
+)
+def test_open_now_today_tomorrow_is_answered_from_the_hours(
+    content: Content, when: datetime, typed: str, said: str
+) -> None:
+    step = content.desk.handle(Conversation(), Client(7, 7, "Ann"), Text(typed), when)
+    assert said in step.replies[0].text
+    assert "Monday" in step.replies[0].text, "the week's hours follow"
