@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -34,6 +35,10 @@ from flows.state import Conversation, Stage
 HOURS_ENTRY = "opening-hours"
 OPEN_WORDS = ("open", "opened", "opening", "closed", "close", "closing", "shut")
 MAX_MATCH_CHARS = 1000
+# Questions answered from one message at most, and what joins two questions in a sentence.
+MAX_ANSWERS = 3
+_SENTENCES = re.compile(r"(?<=[.!?\n])\s+")
+_JOINS = re.compile(r"\s*(?:,\s*)?\b(?:and also|and|also|plus|&)\b\s*|\s*&\s*", re.IGNORECASE)
 MAX_HANDOFF_CHARS = 2000
 # Every character a client can send (Telegram's limit) is read by the safety check.
 MAX_SAFETY_CHARS = 4096
@@ -165,6 +170,39 @@ class FrontDesk:
             return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
 
+    def _several(self, text: str, now: datetime) -> dict[str, Reply]:
+        """Answer each question of a message that asks several, in order (up to three).
+
+        Empty unless at least two questions get a confident answer, each a different topic;
+        sentences that only give context ("I sit at a desk all day.") are not questions.
+        """
+        parts = self._questions(text)
+        if len(parts) < 2:
+            return {}
+        replies: dict[str, Reply] = {}
+        for part in parts:
+            decision = self.matcher.decide(part)
+            if isinstance(decision, Answer) and decision.entry.id not in replies:
+                reply = self._hours(decision, part, now) or self.answer(decision.entry)
+                replies[decision.entry.id] = reply
+        chosen = dict(list(replies.items())[:MAX_ANSWERS])
+        return chosen if len(chosen) > 1 else {}
+
+    def _questions(self, text: str) -> list[str]:
+        """The questions of a message: its sentences that ask, split at "…and are you…"."""
+        parts: list[str] = []
+        for sentence in _SENTENCES.split(text.strip()):
+            pieces = _JOINS.split(sentence)
+            current = pieces[0]
+            for piece in pieces[1:]:
+                if self.messages.is_question(piece):
+                    parts.append(current)
+                    current = piece
+                else:
+                    current = f"{current} and {piece}"
+            parts.append(current)
+        return [p.strip() for p in parts if p.strip() and self.messages.is_question(p)]
+
     def _hours(self, decision: Decision, text: str, now: datetime) -> Reply | None:
         """Answer "are you open now / tomorrow / on Sunday?" from the clinic's hours."""
         entry = self.matcher.kb.get(HOURS_ENTRY)
@@ -235,6 +273,11 @@ class FrontDesk:
 
     def _text(self, state: Conversation, text: str, now: datetime) -> Step:
         decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
+        several = self._several(text[:MAX_MATCH_CHARS], now)
+        # The whole message read as one, if confident, must be among the parts' answers:
+        # "Is this to be expected, and for how long?" is one question, not two.
+        if several and (not isinstance(decision, Answer) or decision.entry.id in several):
+            return Step(state, tuple(several.values()))
         hours = self._hours(decision, text, now)
         if hours is not None:
             return Step(state, (hours,))

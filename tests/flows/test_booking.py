@@ -403,3 +403,27 @@ def test_open_now_today_tomorrow_is_answered_from_the_hours(
     step = content.desk.handle(Conversation(), Client(7, 7, "Ann"), Text(typed), when)
     assert said in step.replies[0].text
     assert "Monday" in step.replies[0].text, "the week's hours follow"
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "second"),
+    [
+        ("how much is an hour and are you open saturday?", "Our prices", "Saturday we're open"),
+        ("where do I park and do you take card?", "park", "card"),
+        ("Prices? Parking?", "Our prices", "park"),
+    ],
+)
+def test_two_questions_in_one_message_get_two_answers_in_order(
+    chat: Chat, typed: str, first: str, second: str
+) -> None:
+    chat.text(typed)
+    assert len(chat.replies) == 2
+    assert first in chat.replies[0].text and second in chat.replies[1].text
+
+
+def test_context_before_one_question_gets_one_answer(chat: Chat) -> None:
+    chat.text(
+        "Following my appointment on Monday, I feel rather tender. "
+        "Is this to be expected, and for how long?"
+    )
+    assert len(chat.replies) == 1 and "sore" in chat.said().lower()
