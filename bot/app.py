@@ -79,9 +79,8 @@ def build_application(
     app.bot_data["outbox"] = outbox
     service = ConversationService(content, storage, staff_chat)
     clients = ClientHandlers(service, outbox, busy_retry)
-    staff = StaffHandlers(
-        StaffService(content, storage, staff_chat, settings.staff_user_ids), outbox
-    )
+    staff_service = StaffService(content, storage, staff_chat, settings.staff_user_ids)
+    staff = StaffHandlers(staff_service, outbox)
     guard = FloodGuard(*flood_limit, content.messages.text("slow_down"))
     app.add_handler(TypeHandler(Update, guard.check), group=-1)
     in_staff_chat = filters.Chat(staff_chat)
@@ -95,11 +94,22 @@ def build_application(
     app.add_handler(MessageHandler(private & filters.TEXT, clients.text))
     app.add_handler(MessageHandler(private, clients.other))
     app.add_handler(CallbackQueryHandler(clients.press))
-    app.add_error_handler(ErrorReporter(staff_chat, content.messages.text("error")))
+    reporter = ErrorReporter(staff_chat, content.messages.text("error"))
+    app.add_error_handler(reporter)
     if error_handler is not None:
         app.add_error_handler(error_handler)
     assert app.job_queue is not None
     clinic = content.clinic
+
+    def follow_staff_chat(new_id: int) -> None:
+        # The staff group became a supergroup: its commands, buttons and replies come from
+        # the new id, and alerts and redactions go there (see Outbox._staff_chat_moved).
+        nonlocal staff_chat
+        staff_chat = service.staff_chat_id = staff_service.staff_chat_id = new_id
+        reporter.staff_chat_id = new_id
+        in_staff_chat.add_chat_ids(new_id)
+
+    outbox.on_staff_chat_moved.append(follow_staff_chat)
 
     async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
         await purge_expired(

@@ -11,7 +11,7 @@ from bot import records
 from bot.content import Content
 from bot.notify import handoff_html, request_buttons, request_html
 from bot.privacy import forget_client
-from bot.render import staff_call, to_api_call
+from bot.render import staff_call, staff_calls, to_api_call
 from bot.storage import OutboxItem, Priority, Storage, Transaction
 from flows.events import (
     Client,
@@ -134,8 +134,10 @@ class ConversationService:
             elif isinstance(effect, ForwardToStaff):
                 ref = await records.add_handoff(tx.db, client.chat_id, "in", effect.text)
                 html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
-                method, payload = staff_call(self.staff_chat_id, html)
-                calls.append((method, payload, "handoff", ref, Priority.NORMAL))
+                # All of it reaches staff: in several messages if the header and escaping
+                # make it longer than one (a reply to any of them answers the client).
+                for method, payload in staff_calls(self.staff_chat_id, html):
+                    calls.append((method, payload, "handoff", ref, Priority.NORMAL))
         return request_no, calls
 
     async def _safety_alert(

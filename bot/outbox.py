@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -20,6 +20,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.html_parts import to_plain
+from bot.render import fit_text
 from bot.storage import OutboxItem, Storage
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ BATCH = 50  # outbox items read at a time for one chat
 # Longest wait between two tries at recording that Telegram accepted an item.
 MAX_MARK_BACKOFF = 30.0
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+StaffChatMoved = Callable[[int], None]
 
 
 class ApiSender(Protocol):
@@ -70,6 +73,8 @@ class Outbox:
         self._accepted: dict[int, _Accepted] = {}
         # At most this many chats are flushed at once.
         self._parallel = asyncio.Semaphore(32)
+        # Told the new id when the staff group became a supergroup (see `_staff_chat_moved`).
+        self.on_staff_chat_moved: list[StaffChatMoved] = []
 
     def wake(self) -> None:
         """Ask the worker to look for due items now."""
@@ -158,12 +163,10 @@ class Outbox:
             await self._retry(item, _seconds(exc.retry_after), "429 retry after")
             return False
         except ChatMigrated as exc:
-            # A group that became a supergroup has a new id; the setting must follow it.
-            log.error(
-                "event=chat_moved chat=%s new_chat_id=%s: set STAFF_CHAT_ID to the new id",
-                item.chat_id,
-                exc.new_chat_id,
-            )
+            if item.chat_id == self.staff_chat_id:
+                await self._staff_chat_moved(item.chat_id, int(exc.new_chat_id))
+                return False  # its items now wait under the new id, this one first
+            log.error("event=chat_moved chat=%s new_chat_id=%s", item.chat_id, exc.new_chat_id)
             await self._retry(item, MAX_BACKOFF, "chat migrated")
             return False
         except (BadRequest, Forbidden) as exc:
@@ -188,13 +191,51 @@ class Outbox:
     def _backoff(self, item: OutboxItem) -> float:
         return min(MAX_BACKOFF, self.backoff * 2.0 ** min(item.attempts, 9))
 
+    async def _staff_chat_moved(self, old: int, new: int) -> None:
+        """Follow the staff group to its new id: Telegram made it a supergroup.
+
+        Everything still waiting for the old id is moved to the new one, and the bot takes
+        staff commands and buttons from the new group. The setting is not rewritten: after
+        a restart the bot follows again at the first message, so STAFF_CHAT_ID should be
+        updated (the log line says so).
+        """
+        log.error(
+            "event=staff_chat_moved chat=%s new_chat_id=%s: the staff group became a "
+            "supergroup; messages now go to the new id; set STAFF_CHAT_ID=%s",
+            old, new, new,
+        )  # fmt: skip
+        moved = await self.storage.move_chat_outbox(old, new)
+        self.staff_chat_id = new
+        for follow in self.on_staff_chat_moved:
+            follow(new)
+        log.info("event=staff_chat_outbox_moved items=%s", moved)
+        self.wake()
+
     async def _call(self, item: OutboxItem) -> Any:
-        kwargs = dict(item.payload)
+        try:
+            return await self._call_payload(item.method, item.payload)
+        except BadRequest as exc:
+            malformed = "can't parse entities" in exc.message.lower()
+            if not malformed or "parse_mode" not in item.payload:
+                raise
+            # Our HTML should always parse; if Telegram still refuses it (an item queued by
+            # an older version, or a rule we do not know), the text goes as plain text
+            # rather than not at all: the client was told it was sent.
+            log.error(
+                "event=outbox_plain_fallback outbox_id=%s purpose=%s error=%s",
+                item.id, item.purpose, exc.message,
+            )  # fmt: skip
+            payload = {k: v for k, v in item.payload.items() if k != "parse_mode"}
+            payload["text"] = fit_text(to_plain(str(item.payload.get("text", ""))))
+            return await self._call_payload(item.method, payload)
+
+    async def _call_payload(self, method: str, payload: dict[str, Any]) -> Any:
+        kwargs = dict(payload)
         if "reply_markup" in kwargs:
             kwargs["reply_markup"] = _markup(kwargs["reply_markup"])
         if "reply_parameters" in kwargs:
             kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
-        if item.method == "editMessageText":
+        if method == "editMessageText":
             return await self.bot.edit_message_text(**kwargs)
         return await self.bot.send_message(**kwargs)
 

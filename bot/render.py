@@ -13,6 +13,7 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
+from bot.html_parts import split_html, utf16_len
 from flows.replies import Key, KeyboardKind, Reply
 
 ApiCall = tuple[str, dict[str, Any]]
@@ -24,7 +25,7 @@ def to_api_call(reply: Reply, chat_id: int, edit_message_id: int | None = None) 
     Client texts are sent without a parse mode, so nothing a client or the clinic
     writes can be read as markup.
     """
-    text = _fit(reply.text)
+    text = fit_text(reply.text)
     markup: dict[str, Any] | None = None
     if reply.buttons:
         markup = InlineKeyboardMarkup(
@@ -55,8 +56,34 @@ def to_api_call(reply: Reply, chat_id: int, edit_message_id: int | None = None) 
 def staff_call(
     chat_id: int, html: str, buttons: list[list[tuple[str, str]]] | None = None
 ) -> ApiCall:
-    """Return a sendMessage call for the staff chat with HTML text (already escaped)."""
-    payload: dict[str, Any] = {"chat_id": chat_id, "text": _fit(html), "parse_mode": "HTML"}
+    """Return a sendMessage call for the staff chat with HTML text (already escaped).
+
+    Text past Telegram's limit is cut where the HTML stays valid, and ends in "…"; use
+    `staff_calls` where all of it must arrive.
+    """
+    parts = split_html(html, MessageLimit.MAX_TEXT_LENGTH - 1)
+    text = parts[0] + "…" if len(parts) > 1 else parts[0]
+    return _staff_payload(chat_id, text, buttons)
+
+
+def staff_calls(
+    chat_id: int, html: str, buttons: list[list[tuple[str, str]]] | None = None
+) -> list[ApiCall]:
+    """Return the sendMessage calls that show all of this HTML in the staff chat, in order.
+
+    Each part fits Telegram's limit (counted on the text shown) and is valid HTML alone;
+    the buttons go with the last part.
+    """
+    parts = split_html(html, MessageLimit.MAX_TEXT_LENGTH)
+    last = len(parts) - 1
+    return [
+        _staff_payload(chat_id, part, buttons if i == last else None)
+        for i, part in enumerate(parts)
+    ]
+
+
+def _staff_payload(chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None) -> ApiCall:
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
     if buttons:
         payload["reply_markup"] = InlineKeyboardMarkup(
             [
@@ -71,6 +98,14 @@ def _key(key: Key) -> KeyboardButton:
     return KeyboardButton(key.label, request_contact=key.kind is KeyboardKind.CONTACT)
 
 
-def _fit(text: str) -> str:
+def fit_text(text: str) -> str:
+    """Cut a plain text to Telegram's limit, counted as Telegram does (UTF-16 code units)."""
     limit = MessageLimit.MAX_TEXT_LENGTH
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if utf16_len(text) <= limit:
+        return text
+    width = 0
+    for end, char in enumerate(text):
+        width += 2 if ord(char) > 0xFFFF else 1
+        if width > limit - 1:
+            return text[:end] + "…"
+    return text

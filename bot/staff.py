@@ -17,7 +17,7 @@ from bot.notify import (
     spoken_check,
 )
 from bot.records import FINAL_STATUSES, RequestRow
-from bot.render import staff_call, to_api_call
+from bot.render import staff_call, staff_calls, to_api_call
 from bot.storage import Storage, Transaction
 from flows.replies import Reply
 
@@ -128,10 +128,10 @@ class StaffService:
                 html = await self._unanswered(tx)
             else:
                 html = await self._open(tx)
-            method, payload = staff_call(self.staff_chat_id, html, buttons)
             purpose = "request" if buttons else "staff"
             ref = int(args[0].lstrip("#")) if buttons else None
-            await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
+            for method, payload in staff_calls(self.staff_chat_id, html, buttons):
+                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
 
     async def _open(self, tx: Transaction) -> str:
         rows = await records.open_requests(tx.db)

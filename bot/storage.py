@@ -348,6 +348,14 @@ class Storage:
             (error[:200], iso(retry_at), outbox_id),
         )
 
+    async def move_chat_outbox(self, old: int, new: int) -> int:
+        """Move a chat's undelivered items to its new id (a group became a supergroup)."""
+        return await self.execute(
+            "UPDATE outbox SET chat_id = ?, payload = json_set(payload, '$.chat_id', ?), "
+            "next_attempt_at = ? WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL",
+            (new, new, now_iso(), old),
+        )
+
     async def retry_pending_now(self) -> int:
         """Make every undelivered item due now (used at start-up: Telegram may be back)."""
         return await self.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -39,9 +40,11 @@ MAX_MATCH_CHARS = 1000
 MAX_ANSWERS = 3
 _SENTENCES = re.compile(r"(?<=[.!?\n])\s+")
 _JOINS = re.compile(r"\s*(?:,\s*)?\b(?:and also|and|also|plus|&)\b\s*|\s*&\s*", re.IGNORECASE)
-MAX_HANDOFF_CHARS = 2000
+# A client's message to staff is passed on whole, up to what Telegram lets them send.
+MAX_HANDOFF_CHARS = 4096
 # Every character a client can send (Telegram's limit) is read by the safety check.
 MAX_SAFETY_CHARS = 4096
+MAX_BUTTON_DATA = 64  # bytes of callback data Telegram accepts
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class FrontDesk:
     def safety_replies(self) -> SafetyReplies:
         """Return what is said when a typed message speaks of health."""
         entry = self.matcher.kb.get(CONTRAINDICATIONS)
-        button = Button(entry.title, f"faq:{entry.id}") if entry is not None else None
+        button = Button(entry.title, faq_action(entry.id)) if entry is not None else None
         return SafetyReplies(self.safety, self.messages, self.questionnaire, button)
 
     def handle(self, state: Conversation, client: Client, event: Event, now: datetime) -> Step:
@@ -132,7 +135,7 @@ class FrontDesk:
 
     def topics(self) -> Reply:
         """List every FAQ topic as a button."""
-        buttons = [Button(e.title, f"faq:{e.id}") for e in self.matcher.kb.entries]
+        buttons = [Button(e.title, faq_action(e.id)) for e in self.matcher.kb.entries]
         return Reply(self.messages.text("topics"), rows(buttons, 2))
 
     def answer(self, entry: Entry) -> Reply:
@@ -151,9 +154,9 @@ class FrontDesk:
         return Reply(text, rows([Button(m.button(k), k) for k in ("ask", "book", "staff")]))
 
     def _press(self, state: Conversation, client: Client, action: str) -> Step:
-        verb, _, arg = action.partition(":")
+        verb = action.partition(":")[0]
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
-        if verb == "faq" and (entry := self.matcher.kb.get(arg)) is not None:
+        if (entry := self._faq_entry(action)) is not None:
             return Step(state, (self.answer(entry),))
         if verb == "topics":
             return Step(state, (self.topics(),))
@@ -169,6 +172,15 @@ class FrontDesk:
         if action == "forget:no":
             return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
+
+    def _faq_entry(self, action: str) -> Entry | None:
+        """Return the FAQ entry a button's data names (see `faq_action`), if any."""
+        kb = self.matcher.kb
+        if action.startswith("faq:"):
+            return kb.get(action.removeprefix("faq:"))
+        if action.startswith("faq#"):
+            return next((e for e in kb.entries if faq_action(e.id) == action), None)
+        return None
 
     def _several(self, text: str, now: datetime) -> dict[str, Reply]:
         """Answer each question of a message that asks several, in order (up to three).
@@ -290,7 +302,7 @@ class FrontDesk:
                 reply = self.menu(small.reply) if menu else Reply(small.reply)
                 return Step(state, (reply,))
             case Suggestions(entries=entries, candidates=candidates):
-                buttons = [Button(e.title, f"faq:{e.id}") for e in entries]
+                buttons = [Button(e.title, faq_action(e.id)) for e in entries]
                 health = self.safety.check.about_health(text)
                 if health:
                     buttons.append(Button(self.messages.button("book"), "book"))
@@ -314,3 +326,15 @@ class FrontDesk:
                 score = first.score if first else 0.0
                 return Step(state, (reply,), (LogUnanswered(text, guess, score),))
         raise AssertionError(f"unhandled decision {decision!r}")
+
+
+def faq_action(entry_id: str) -> str:
+    """Return the button data that opens an FAQ entry: within Telegram's 64 bytes.
+
+    A short id is used as it is; a longer one is replaced by a stable hash of it, so the
+    buttons of old messages keep working across restarts.
+    """
+    action = f"faq:{entry_id}"
+    if len(action.encode()) <= MAX_BUTTON_DATA:
+        return action
+    return "faq#" + hashlib.sha256(entry_id.encode()).hexdigest()[:32]

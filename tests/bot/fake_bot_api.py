@@ -3,6 +3,13 @@
 The bot under test talks to it over real HTTP exactly as it would to Telegram
 (`ApplicationBuilder().base_url(api.base_url)`). Tests queue real Update JSON,
 then wait for and inspect what the bot sent.
+
+It refuses what Telegram refuses, with Telegram's codes and texts: HTML that Telegram's
+parser refuses (see `telegram_html`), a text over 4,096 UTF-16 code units once parsed,
+callback data over 64 bytes, a call to a chat sooner than the `retry_after` it was given,
+an answer to a callback query older than `query_max_age` seconds (default 15) or answered
+already. On request it also migrates a group (`migrate`) and limits each group to ~20
+messages a minute (`limit_groups`, off by default: the suite would be minutes slower).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,12 +27,20 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.bot.telegram_html import HtmlRefused, parse_html, utf16_len
+
 BOT_ID = 123456
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Clinic", "username": "clinic_test_bot"}
 # Parameters PTB sends as plain strings; everything else is JSON-encoded form data.
 _STRINGS = {"text", "callback_query_id", "parse_mode", "url", "secret_token", "caption"}
 _ALWAYS_UP = {"getupdates", "getme"}
 JSON = dict[str, Any]
+MAX_TEXT = 4096  # UTF-16 code units of the parsed text
+MAX_BUTTON_DATA = 64  # bytes
+# Seconds Telegram waits for answerCallbackQuery. Telegram does not publish it; bots see
+# "query is too old" after some seconds (reports say 10-30), so the fake picks 15.
+QUERY_MAX_AGE = 15.0
+_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 @dataclass
@@ -46,6 +62,10 @@ class SentMessage:
     reply_markup: JSON | None
     edits: list[str] = field(default_factory=list)
     version: int = 0
+    shown: str = ""  # the text as the reader sees it (HTML parsed), in case of parse_mode
+
+    def __post_init__(self) -> None:
+        self.shown = self.shown or self.text
 
     def buttons(self) -> list[tuple[str, str]]:
         """Return (label, callback data) of every inline button, row by row."""
@@ -70,7 +90,7 @@ class SentMessage:
             "date": int(time.time()),
             "chat": _chat(self.chat_id),
             "from": BOT_USER,
-            "text": self.text,
+            "text": self.shown,
         }
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             message["reply_markup"] = self.reply_markup
@@ -139,6 +159,16 @@ class FakeBotApi:
         self.webhook_statuses: list[int] = []
         self._deliveries: asyncio.Queue[JSON] | None = None
         self._deliverer: asyncio.Task[None] | None = None
+        # Telegram's stricter rules (see the module docstring).
+        self.query_max_age = QUERY_MAX_AGE
+        self._queries: dict[str, float] = {}  # callback query id -> when it was made
+        self._answered: set[str] = set()
+        self._holds: dict[int | None, float] = {}  # chat (None: the bot) -> 429 until then
+        self._migrated: dict[int, int] = {}
+        self._group_limit: int | None = None
+        self._group_window = 60.0
+        self._group_sends: dict[int, list[float]] = {}
+        self.refused: list[tuple[str, str]] = []  # (method, description) of each 4xx answer
 
     async def __aenter__(self) -> FakeBotApi:
         app = web.Application()
@@ -261,8 +291,10 @@ class FakeBotApi:
 
     def press_body(self, user_id: int, data: str, message: SentMessage, **user: Any) -> JSON:
         """Return the body of an update tapping a button, without queueing it (to forge one)."""
+        query_id = str(next(self._update_ids) * 1000)
+        self._queries[query_id] = time.monotonic()
         query = {
-            "id": str(next(self._update_ids) * 1000),
+            "id": query_id,
             "from": _user(user_id, **user),
             "message": message.as_json(),
             "chat_instance": f"ci{message.chat_id}",
@@ -426,6 +458,18 @@ class FakeBotApi:
         """Fail every method except getUpdates and getMe with 502 while on."""
         self._outage = on
 
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade a group to a supergroup: calls to the old id are refused with the new one."""
+        self._migrated[chat_id] = new_chat_id
+
+    def limit_groups(self, per_minute: int | None = 20, window: float = 60.0) -> None:
+        """Answer 429 to a group's message beyond `per_minute` in any 60 s (None: no limit).
+
+        A shorter `window` makes the same rule quick to test.
+        """
+        self._group_limit = per_minute
+        self._group_window = window
+
     # ---- internals ----
 
     def _message(
@@ -495,8 +539,14 @@ class FakeBotApi:
         if key != "getupdates":
             self.calls.append(Call(method, params))
             self._last_call = time.monotonic()
+        refused = self._refusal(key, params, failure)
+        if refused is not None:
+            await self._notify()
+            return refused
         if failure is not None:
             await self._notify()
+            if failure.status == 429:
+                self._hold(params, failure.retry_after or 1)
             return self._error(failure.status, "Simulated failure", failure.retry_after)
         blocked = self._blocked.get(_int_or_none(params.get("chat_id")) or 0)
         if blocked is not None:
@@ -527,13 +577,80 @@ class FakeBotApi:
             return failure
         return None
 
-    @staticmethod
-    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    def _error(
+        self, status: int, description: str, retry_after: int | None = None,
+        parameters: JSON | None = None,
+    ) -> web.Response:  # fmt: skip
         body: JSON = {"ok": False, "error_code": status, "description": description}
         if status == 429:
             body["description"] = f"Too Many Requests: retry after {retry_after or 1}"
             body["parameters"] = {"retry_after": retry_after or 1}
+        if parameters:
+            body["parameters"] = parameters
+        if 400 <= status < 500 and self.calls:
+            self.refused.append((self.calls[-1].method, str(body["description"])))
         return web.json_response(body, status=status)
+
+    # ---- Telegram's rules ----
+
+    def _refusal(self, key: str, params: JSON, failure: _Failure | None) -> web.Response | None:
+        """Answer what Telegram answers before a call is carried out: 429 or migration."""
+        if key in _ALWAYS_UP:
+            return None
+        chat = _int_or_none(params.get("chat_id")) if "chat_id" in params else None
+        now = time.monotonic()
+        for holder in {chat, None}:
+            until = self._holds.get(holder)
+            if until is not None and now < until:
+                # A retry before retry_after has passed: Telegram answers 429 again.
+                return self._error(429, "", max(1, math.ceil(until - now)))
+        if chat is not None and chat in self._migrated:
+            return self._error(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                               parameters={"migrate_to_chat_id": self._migrated[chat]})  # fmt: skip
+        if failure is None and key == "sendmessage" and chat is not None and chat < 0:
+            return self._group_rate(chat, now)
+        return None
+
+    def _group_rate(self, chat: int, now: float) -> web.Response | None:
+        if self._group_limit is None:
+            return None
+        sends = [t for t in self._group_sends.get(chat, []) if now - t < self._group_window]
+        self._group_sends[chat] = sends
+        if len(sends) < self._group_limit:
+            sends.append(now)
+            return None
+        wait = max(1, math.ceil(sends[0] + self._group_window - now))
+        self._holds[chat] = now + wait
+        return self._error(429, "", wait)
+
+    def _hold(self, params: JSON, seconds: int) -> None:
+        chat = _int_or_none(params.get("chat_id")) if "chat_id" in params else None
+        self._holds[chat] = time.monotonic() + seconds
+
+    def _text_refusal(self, params: JSON) -> tuple[str, web.Response | None]:
+        """Return the text as shown, and Telegram's refusal of it, if any."""
+        text = str(params.get("text", ""))
+        shown = text
+        if str(params.get("parse_mode") or "").upper() == "HTML":
+            try:
+                shown = parse_html(text)
+            except HtmlRefused as exc:
+                return text, self._error(400, f"Bad Request: can't parse entities: {exc}")
+        if not shown.strip():
+            return shown, self._error(400, "Bad Request: message text is empty")
+        if utf16_len(shown) > MAX_TEXT:
+            return shown, self._error(400, "Bad Request: message is too long")
+        return shown, self._markup_refusal(params)
+
+    def _markup_refusal(self, params: JSON) -> web.Response | None:
+        markup = params.get("reply_markup")
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        for row in rows:
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_BUTTON_DATA:
+                    return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
+        return None
 
     # ---- Bot API methods ----
 
@@ -566,15 +683,14 @@ class FakeBotApi:
     async def _m_sendmessage(self, params: JSON) -> JSON | web.Response:
         chat_id = int(params["chat_id"])
         text = str(params.get("text", ""))
-        if not text.strip():
-            return self._error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            return self._error(400, "Bad Request: message is too long")
+        shown, refused = self._text_refusal(params)
+        if refused is not None:
+            return refused
         markup = params.get("reply_markup")
         self.version += 1
         message = SentMessage(chat_id, next(self._ids(chat_id)), text, params.get("parse_mode"),
                               markup if isinstance(markup, dict) else None,
-                              version=self.version)  # fmt: skip
+                              version=self.version, shown=shown)  # fmt: skip
         self._sent.setdefault(chat_id, []).append(message)
         return message.as_json()
 
@@ -587,11 +703,15 @@ class FakeBotApi:
             params.get("reply_markup") if isinstance(params.get("reply_markup"), dict) else None
         )
         text = str(params.get("text", ""))
+        shown, refused = self._text_refusal(params)
+        if refused is not None:
+            return refused
         if text == found.text and markup == found.reply_markup:
             return self._error(400, "Bad Request: message is not modified: specified new message "
                                "content and reply markup are exactly the same")  # fmt: skip
         found.edits.append(found.text)
         found.text, found.reply_markup, found.parse_mode = text, markup, params.get("parse_mode")
+        found.shown = shown
         self.version += 1
         found.version = self.version
         return found.as_json()
@@ -601,11 +721,21 @@ class FakeBotApi:
         found = next((m for m in self._sent.get(chat_id, []) if m.message_id == message_id), None)
         if found is None:
             return self._error(400, "Bad Request: message to edit not found")
+        refused = self._markup_refusal(params)
+        if refused is not None:
+            return refused
         markup = params.get("reply_markup")
         found.reply_markup = markup if isinstance(markup, dict) else None
         return found.as_json()
 
-    async def _m_answercallbackquery(self, params: JSON) -> bool:
+    async def _m_answercallbackquery(self, params: JSON) -> bool | web.Response:
+        query_id = str(params.get("callback_query_id", ""))
+        made = self._queries.get(query_id)
+        if made is None or query_id in self._answered:
+            return self._error(400, _TOO_OLD)
+        if time.monotonic() - made > self.query_max_age:
+            return self._error(400, _TOO_OLD)
+        self._answered.add(query_id)
         return True
 
     async def _m_deletemessage(self, params: JSON) -> bool:
