@@ -35,6 +35,8 @@ def create_private(path: Path | str) -> None:
         return
     if not file.parent.is_dir():
         raise DatabaseFileError(f"database {file}: the folder {file.parent} does not exist")
+    if file.exists() and not file.is_file():
+        raise DatabaseFileError(f"database {file}: is a folder or device, not a database file")
     try:
         os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
     except FileExistsError:
@@ -49,6 +51,8 @@ def make_private(path: Path | str) -> None:
     if file is None:
         return
     for each in (file, *(file.with_name(file.name + s) for s in SIDE_FILES)):
+        if not each.is_file():
+            continue  # a folder given as the database is reported by the open, never chmod-ed
         try:
             mode = stat.S_IMODE(each.stat().st_mode)
             if mode & 0o077:
@@ -114,6 +118,8 @@ def inspect(path: Path | str, newest: int) -> int | None:
         return None
     if not file.parent.is_dir():
         raise DatabaseFileError(f"database {file}: the folder {file.parent} does not exist")
+    if file.exists() and not file.is_file():
+        raise DatabaseFileError(f"database {file}: is a folder or device, not a database file")
     if not file.exists():
         return None
     try:

@@ -29,6 +29,11 @@ MAX_BACKOFF = 300.0
 BATCH = 50  # outbox items read at a time for one chat
 # Longest wait between two tries at recording that Telegram accepted an item.
 MAX_MARK_BACKOFF = 30.0
+# What a staff message says once what it was about was deleted while it was being sent.
+LATE_REDACTIONS = {
+    "request": "Request #{ref}: details deleted.",
+    "handoff": "Message deleted.",
+}
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 StaffChatMoved = Callable[[int], None]
 
@@ -50,6 +55,10 @@ class _Accepted:
     message_id: int | None
     tries: int = 0
     next_try: float = 0.0  # event-loop time of the next try at recording it
+    # Where it went and what it was about, to redact it if that is deleted meanwhile.
+    chat_id: int = 0
+    purpose: str = ""
+    ref: int | None = None
 
 
 class Outbox:
@@ -88,6 +97,7 @@ class Outbox:
         Return how many items were delivered.
         """
         if chats is None:
+            await self.record_due()
             chats = await self.storage.chats_with_pending_outbox()
         counts = await asyncio.gather(*(self._flush_chat(chat) for chat in chats))
         return sum(counts)
@@ -241,7 +251,7 @@ class Outbox:
 
     async def _sent(self, item: OutboxItem, message_id: int | None) -> bool:
         """Record a delivery; if the database refuses, remember it and try again later."""
-        accepted = _Accepted(message_id)
+        accepted = _Accepted(message_id, chat_id=item.chat_id, purpose=item.purpose, ref=item.ref)
         self._accepted[item.id] = accepted
         return await self._record(item.id, accepted)
 
@@ -255,7 +265,7 @@ class Outbox:
         if not force and loop.time() < accepted.next_try:
             return False
         try:
-            await self.storage.mark_sent(outbox_id, accepted.message_id)
+            recorded = await self.storage.mark_sent(outbox_id, accepted.message_id)
         except sqlite3.Error as exc:
             delay = min(MAX_MARK_BACKOFF, self.backoff * 2.0 ** min(accepted.tries, 9))
             accepted.tries += 1
@@ -267,7 +277,32 @@ class Outbox:
             loop.call_later(delay, self._wake.set)
             return False
         del self._accepted[outbox_id]
+        if not recorded:
+            # Its row went while it was on its way (/forget, end of life): what it was about
+            # is deleted, so the message staff now see must not keep it.
+            await self._redact_late(accepted)
         return True
+
+    async def _redact_late(self, accepted: _Accepted) -> None:
+        if accepted.message_id is None or accepted.purpose not in LATE_REDACTIONS:
+            return
+        line = LATE_REDACTIONS[accepted.purpose].format(ref=accepted.ref or "")
+        try:
+            await self.bot.edit_message_text(
+                chat_id=accepted.chat_id, message_id=accepted.message_id, text=line
+            )
+        except TelegramError as exc:
+            log.error("event=outbox_late_redact_failed error=%s", type(exc).__name__)
+        else:
+            log.info("event=outbox_late_redacted purpose=%s", accepted.purpose)
+
+    async def record_due(self) -> None:
+        """Try again to record deliveries whose record failed, when their time has come.
+
+        Their rows may be gone meanwhile (/forget): then the message is redacted.
+        """
+        for outbox_id, accepted in list(self._accepted.items()):
+            await self._record(outbox_id, accepted)
 
     async def record_accepted(self) -> None:
         """Try once more to record every delivery still unrecorded (at shutdown)."""

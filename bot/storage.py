@@ -328,16 +328,20 @@ class Storage:
         )
         return [int(r[0]) for r in rows]
 
-    async def mark_sent(self, outbox_id: int, message_id: int | None) -> None:
+    async def mark_sent(self, outbox_id: int, message_id: int | None) -> bool:
         """Record that Telegram accepted an outbox item, and drop its text.
 
         Only the message id is kept (staff replies and /forget need it): what was said to a
-        client, health-check answers included, is not kept as a transcript.
+        client, health-check answers included, is not kept as a transcript. False when the
+        item is no longer there (deleted by /forget or the retention job meanwhile).
         """
-        await self.execute(
-            "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
-            "payload = '{}' WHERE id = ?",
-            (now_iso(), message_id, outbox_id),
+        return (
+            await self.execute(
+                "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
+                "payload = '{}' WHERE id = ?",
+                (now_iso(), message_id, outbox_id),
+            )
+            > 0
         )
 
     async def mark_failed(self, outbox_id: int, error: str, retry_at: datetime) -> None:

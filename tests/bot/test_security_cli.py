@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -181,3 +182,15 @@ def test_an_export_to_a_missing_folder_is_one_line_naming_the_file(tmp_path: Pat
     out = tmp_path / "no-such-folder" / "requests.csv"
     result = cli("export", str(out), env={"CLINIC_DB": str(db)})
     assert_one_line_error(result, f"cannot write {out}", "No such file or directory")
+
+
+def test_a_folder_given_as_the_database_is_one_line_and_keeps_its_permissions(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    for result in every_db_command(folder, tmp_path):
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o1777, "the folder's mode is not touched"

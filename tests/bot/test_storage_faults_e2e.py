@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,8 @@ import pytest
 
 from bot.busy import BusyRetry
 from bot.outbox import Outbox
-from tests.bot.conftest import Running
+from tests.bot.conftest import STAFF_CHAT, Running
+from tests.bot.driver import Person, book
 
 # Writes of the "sent" mark fail the way a full disk makes them fail; other writes succeed.
 _DISK_FULL = (
@@ -112,3 +114,30 @@ async def test_a_client_told_of_a_long_lock_still_gets_their_answer_once_it_free
     reply = await running.api.wait_for_text(ann, "Market Street")
     await running.api.wait_until_idle()
     assert [m.text for m in running.api.messages(ann)] == [sorry.text, reply.text]
+
+
+async def test_a_staff_card_whose_request_is_forgotten_while_its_record_fails_is_redacted(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The card reaches staff, recording that fails (full disk), the client asks /forget:
+    # once the disk has room, the card staff see must not keep the health details.
+    assert running.app is not None
+    caplog.set_level(logging.INFO, logger="bot.outbox")
+    outbox: Outbox = running.app.bot_data["outbox"]
+    outbox.backoff = 0.05
+    ann = Person(running.api, 42, "Annabel")
+    summary = await book(ann, {1: ["Blood thinners"]}, send=False)
+    staff_only = _DISK_FULL.replace("BEGIN SELECT", f"WHEN OLD.chat_id = {STAFF_CHAT} BEGIN SELECT")
+    with other_process(running.settings.db_path) as con:
+        con.execute(staff_only)
+        running.api.press(ann.user_id, summary.data_of("✅ Send request"), summary)
+        await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
+        await wait_for_log(caplog, "event=outbox_mark_failed", count=2)
+        await ann.say("/forget", "Are you sure?")
+        await ann.tap("🗑 Yes, delete everything", "has been deleted")
+        con.execute("DROP TRIGGER disk_full")
+    await wait_for_log(caplog, "event=outbox_late_redacted")
+    await running.api.wait_until_idle(quiet=1.5)
+    texts = [m.text for m in running.api.messages(STAFF_CHAT)]
+    assert any("Request #1: details deleted" in t for t in texts), texts
+    assert not any("Blood thinners" in t or "Annabel" in t for t in texts), texts
