@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from faq.content import ContentError, Fields, read_yaml
 
 DEFAULT_CLINIC_FILE = Path(__file__).with_name("clinic.example.yaml")
@@ -59,6 +61,8 @@ class Clinic:
     request_days: int
     minimum_age: int = 16
     guardian_under: int = 18
+    # Phone numbers are read and shown as in this country (ISO code, e.g. GB).
+    country: str = "GB"
 
     @property
     def name(self) -> str:
@@ -87,12 +91,17 @@ class Clinic:
 def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     """Read and validate the clinic settings file."""
     fields = Fields(path, "clinic", read_yaml(path))
-    fields.unknown({*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy", "minors"})
+    fields.unknown(
+        {*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy", "minors", "country"}
+    )
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
     try:
         zone = ZoneInfo(fields.text("time_zone"))
     except (ZoneInfoNotFoundError, ValueError):
         raise fields.error("time_zone", "is not a known time zone (e.g. Europe/London)") from None
+    country = fields.text("country", "GB").upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise fields.error("country", "must be a two-letter country code (e.g. GB, IE, US)")
     privacy = Fields(path, "privacy", fields.mapping("privacy", required=False))
     privacy.unknown({"retention_days", "request_days", _OLD_REQUEST_DAYS})
     minors = Fields(path, "minors", fields.mapping("minors"))
@@ -106,6 +115,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         hours=_opening_hours(fields),
         prices=_prices(fields),
         time_zone=zone,
+        country=country,
         retention_days=_positive_int(privacy, "retention_days", 30),
         request_days=_request_days(privacy),
         minimum_age=minimum_age,

@@ -48,5 +48,5 @@ def load_content(
     days = [clinic.hours[day] for day in DAYS]
     week = [(h.opens, h.closes) if h is not None else None for h in days]
     hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)
-    desk = FrontDesk(matcher, messages, questionnaire, safety, hours)
+    desk = FrontDesk(matcher, messages, questionnaire, safety, hours, clinic.country)
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)

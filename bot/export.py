@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,11 +20,13 @@ COLUMNS = (
 # A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…) sends the
 # clinic's data away on a click): such cells get a leading ' and stay text (OWASP's advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as stored (E.164: "+" and digits only) cannot run anything: kept as it is.
+_PHONE = re.compile(r"\+\d{6,15}")
 
 
 def as_text(value: object) -> object:
     """Return a cell a spreadsheet shows as typed, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PHONE.fullmatch(value):
         return "'" + value
     return value
 

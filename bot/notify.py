@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Content
 from bot.records import FINAL_STATUSES, RequestRow
+from flows.details import show_phone
 from flows.safety import SafetyKind
 from flows.screening import Level
 
@@ -70,7 +71,7 @@ def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str
     if req.name:
         lines.append(f"Name: {escape(req.name)}")
     if req.phone:
-        lines.append(f"Phone: {escape(req.phone)}")
+        lines.append(f"Phone: {escape(show_phone(req.phone, content.clinic.country))}")
     lines.append(f"Telegram: {telegram_link(req.chat_id, req.first_name, req.username)}")
     if req.kind == "booking":
         lines.append(f"Preferred times: {escape(req.times)}")

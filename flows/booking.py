@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flows.details import Details, action
+from flows.details import DEFAULT_REGION, Details, action
 from flows.events import Client, Contact, Event, NonText, Press, Step, Text, UrgentAlert
 from flows.messages import Messages
 from flows.replies import Button, Reply
@@ -21,11 +21,12 @@ class Booking:
 
     questionnaire: Questionnaire
     messages: Messages
+    region: str = DEFAULT_REGION
 
     @property
     def details(self) -> Details:
         """Return the details part of the flow (name, phone, times, focus, summary)."""
-        return Details(self.questionnaire, self.messages)
+        return Details(self.questionnaire, self.messages, self.region)
 
     def start(self, state: Conversation, restarted: bool = False) -> Step:
         """Begin a request: disclaimer and consent (or the hold message after an urgent stop)."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
 
 from flows.events import Client, Contact, Event, Step, SubmitRequest, Text
 from flows.messages import REQUEST_NO, Messages
@@ -14,8 +18,7 @@ from flows.state import Conversation, RequestKind, Stage
 
 MAX_NAME = 60
 MAX_NOTE = 300
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+?\d{7,15}$")
+DEFAULT_REGION = "GB"
 # Words and initials, joined by spaces, hyphens or apostrophes ("Dr. J. R. O'Neill-Doe").
 _NAME = re.compile(r"^[^\W\d_]+(?:(?:\.\s*|\.?[ '’-])[^\W\d_]+)*\.?$")
 # What people put before their name when asked for it.
@@ -32,10 +35,42 @@ def action(state: Conversation, verb: str, arg: str = "") -> str:
     return f"bk:{state.flow}:{verb}" + (f":{arg}" if arg else "")
 
 
-def clean_phone(text: str) -> str | None:
-    """Return the phone number without spaces and dashes, or None if it is not one."""
-    compact = _PHONE_NOISE.sub("", text.strip())
-    return compact if _PHONE.match(compact) else None
+def clean_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """Return the phone number found in the text in E.164 form, or None.
+
+    Read with the `phonenumbers` library, national numbers in the clinic's region
+    ("07700 900123", "my number is …", "+44 (0) 7700 900 123"). A number must be a real
+    one, or at least as long as the region's numbers are (Ofcom keeps ranges such as
+    07700 900xxx unallocated, for fiction and examples): too short or too long is refused.
+    """
+    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+        number = match.number
+        national = phonenumbers.national_significant_number(number)
+        lengths = _lengths(phonenumbers.region_code_for_number(number) or region)
+        if phonenumbers.is_valid_number(number) or len(national) in lengths:
+            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return None
+
+
+def show_phone(phone: str, region: str = DEFAULT_REGION) -> str:
+    """Show a stored number as people in the clinic's country write it ("07700 900123")."""
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return phone
+    home = number.country_code == phonenumbers.country_code_for_region(region)
+    style = PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+@cache
+def _lengths(region: str) -> frozenset[int]:
+    """The lengths of the region's mobile and landline numbers (without the leading 0)."""
+    examples = (
+        phonenumbers.example_number_for_type(region, kind)
+        for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE)
+    )
+    return frozenset(len(phonenumbers.national_significant_number(e)) for e in examples if e)
 
 
 def clean_name(text: str) -> str | None:
@@ -52,6 +87,7 @@ class Details:
 
     questionnaire: Questionnaire
     messages: Messages
+    region: str = DEFAULT_REGION
 
     def ask(self, state: Conversation, client: Client) -> Reply:
         """Return the question for the current stage."""
@@ -84,7 +120,9 @@ class Details:
                 return Step(state, (self.ask(state, client),))
             if not event.own:
                 return Step(state, (Reply(self.messages.text("phone_not_own")),))
-            return self._phone(state, client, clean_phone(event.phone) or event.phone)
+            # Telegram gives a contact's number in international form, without the "+".
+            shared = event.phone if event.phone.startswith("+") else f"+{event.phone}"
+            return self._phone(state, client, clean_phone(shared, self.region) or shared)
         text = event.text if isinstance(event, Text) else ""
         if state.stage is Stage.NAME:
             name = clean_name(text)
@@ -94,7 +132,7 @@ class Details:
                 )
             return self._next(replace(state, name=name), client)
         if state.stage is Stage.PHONE:
-            phone = clean_phone(text)
+            phone = clean_phone(text, self.region)
             if phone is None:
                 return Step(state, (Reply(self.messages.text("phone_invalid")),))
             return self._phone(state, client, phone)
@@ -175,7 +213,8 @@ class Details:
         key = "sent_callback" if callback else "sent"
         if level is not None and level >= Level.CLEARANCE:
             key = "sent_clearance"
-        text = self.messages.text(key, name=state.name, phone=state.phone, request_no=REQUEST_NO)
+        phone = show_phone(state.phone, self.region)
+        text = self.messages.text(key, name=state.name, phone=phone, request_no=REQUEST_NO)
         notes = [
             self.questionnaire.messages[item.note]
             for f in state.flags
@@ -194,7 +233,7 @@ class Details:
         text = m.text(
             "summary",
             name=state.name,
-            phone=state.phone,
+            phone=show_phone(state.phone, self.region),
             times=self._times(state),
             areas=self._areas(state),
             outcome=m.text(outcome),

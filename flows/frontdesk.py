@@ -10,7 +10,7 @@ from datetime import datetime
 from faq.kb import Entry, FollowUp
 from faq.matcher import Answer, Decision, Matcher, NoMatch, SmallTalkReply, Suggestions
 from flows.booking import Booking
-from flows.details import action, clean_name, clean_phone
+from flows.details import DEFAULT_REGION, action, clean_name, clean_phone
 from flows.events import (
     Client,
     Command,
@@ -56,11 +56,13 @@ class FrontDesk:
     questionnaire: Questionnaire
     safety: Safety
     hours: WeekHours | None = None
+    # The clinic's country, for reading and showing phone numbers (ISO code, e.g. GB).
+    region: str = DEFAULT_REGION
 
     @property
     def booking(self) -> Booking:
         """Return the booking flow."""
-        return Booking(self.questionnaire, self.messages)
+        return Booking(self.questionnaire, self.messages, self.region)
 
     @property
     def safety_replies(self) -> SafetyReplies:
@@ -270,7 +272,7 @@ class FrontDesk:
         if state.stage is Stage.NAME:
             return clean_name(text) is not None
         if state.stage is Stage.PHONE:
-            return clean_phone(text) is not None
+            return clean_phone(text, self.region) is not None
         return bool(text.strip())
 
     def _stale(self, state: Conversation, client: Client) -> Step:

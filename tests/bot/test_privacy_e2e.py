@@ -127,4 +127,4 @@ async def test_health_answers_never_reach_the_logs_even_at_debug(
             assert item.label not in logged
             assert item.id not in logged
     assert TOKEN not in logged
-    assert "07700900123" not in logged and "Ann" not in logged
+    assert "7700900123" not in logged and "Ann" not in logged

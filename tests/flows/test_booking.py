@@ -101,7 +101,7 @@ def give_details(chat: Chat) -> None:
     assert stage_of(chat) is Stage.PHONE
     assert chat.replies[0].keys, "a share-my-number keyboard is offered"
     chat.text("07700 900 123")
-    assert chat.state.phone == "07700900123"
+    assert chat.state.phone == "+447700900123", "stored in E.164"
     chat.tap("Weekday evenings")
     chat.text("Tuesday after 5pm")
     chat.tap("Neck and shoulders")
@@ -114,7 +114,7 @@ def test_clear_path_sends_a_request_with_no_flags(chat: Chat) -> None:
     answer_checklists(chat, {})
     give_details(chat)
     summary = chat.said()
-    assert "Ann" in summary and "07700900123" in summary
+    assert "Ann" in summary and "07700 900123" in summary
     assert "Weekday evenings; Tuesday after 5pm" in summary
     chat.tap("✅ Send request")
     (request,) = chat.requests()
@@ -143,7 +143,7 @@ def test_clearance_tells_the_client_staff_will_call_first(chat: Chat) -> None:
     chat.tap("✅ Send request")
     (request,) = chat.requests()
     assert request.level is Level.CLEARANCE
-    assert "call you on 07700900123 before anything is confirmed" in chat.said()
+    assert "call you on 07700 900123 before anything is confirmed" in chat.said()
 
 
 def test_not_sure_counts_as_a_clearance_flag(chat: Chat) -> None:
@@ -427,3 +427,38 @@ def test_context_before_one_question_gets_one_answer(chat: Chat) -> None:
         "Is this to be expected, and for how long?"
     )
     assert len(chat.replies) == 1 and "sore" in chat.said().lower()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+44 (0) 7700 900 123", "+447700900123"),
+        ("my number is 07700 900123", "+447700900123"),
+        ("call me on 07911 123456 please", "+447911123456"),
+        ("020 7946 0000", "+442079460000"),
+        ("+1 415 555 2671", "+14155552671"),
+    ],
+)
+def test_phone_numbers_are_read_as_people_write_them(chat: Chat, typed: str, stored: str) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text(typed)
+    assert chat.state.phone == stored and stage_of(chat) is Stage.TIMES
+
+
+@pytest.mark.parametrize("typed", ["07700 900", "0770090012", "12345678", "077009001234567"])
+def test_a_number_too_short_or_too_long_is_refused(chat: Chat, typed: str) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text(typed)
+    assert chat.state.phone == "" and stage_of(chat) is Stage.PHONE
+    assert "doesn't look like a phone number" in chat.said()
+
+
+def test_the_summary_shows_the_number_as_written_in_the_clinic_s_country(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    give_details(chat)
+    assert "07700 900123" in chat.said() and "+44" not in chat.said()
