@@ -70,6 +70,7 @@ class Outbox:
         self._accepted: dict[int, _Accepted] = {}
         # At most this many chats are flushed at once.
         self._parallel = asyncio.Semaphore(32)
+        self.rounds = 0  # completed runs of the worker's loop (tests wait for two)
 
     def wake(self) -> None:
         """Ask the worker to look for due items now."""
@@ -142,6 +143,7 @@ class Outbox:
                 raise
             except Exception:
                 log.exception("event=outbox_flush_failed")
+            self.rounds += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
