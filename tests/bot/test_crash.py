@@ -18,6 +18,7 @@ from tests.bot.fake_bot_api import FakeBotApi
 ROOT = Path(__file__).resolve().parents[2]
 # Quiet long enough to be past the bot's outbox interval (it runs every second).
 QUIET = 2.5
+CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 
 
 class BotProcess:
@@ -182,3 +183,58 @@ async def test_kill_9_before_an_update_is_stored_loses_no_tap(
     await api.wait_until_idle(quiet=QUIET)
     texts = [m.text for m in api.messages(ann.chat)]
     assert sum("Health check (1 of 4)" in t for t in texts) == 1, texts
+
+
+async def test_ctrl_c_stops_cleanly_and_loses_nothing(api: FakeBotApi, process: BotProcess) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await ann.say("/book", "Do you agree?", timeout=20)
+    await ann.tap("✅ I agree", "Health check (1 of 4)")
+    # Telegram is failing when Ann taps: her next step is stored, not yet delivered.
+    api.outage(True)
+    edits = len(api.calls_of("editMessageText"))
+    api.tap(ann.user_id, "None of these")
+    await api.wait_for_call("editMessageText", edits + 1, timeout=20)  # refused, to be retried
+    code, log = await process.terminate(signal.SIGINT)
+    assert code == 0, log
+    assert "event=stopped" in log and "Traceback" not in log and TOKEN not in log
+    api.outage(False)
+    await process.start()
+    await api.wait_for_text(ann.chat, "Health check (2 of 4)", timeout=20)
+    await ann.tap("None of these", "Health check (3 of 4)")
+    await api.wait_until_idle(quiet=QUIET)
+    texts = [m.text for m in api.messages(ann.chat)]
+    assert sum("Health check (2 of 4)" in t for t in texts) == 1, texts
+    code, _ = await process.terminate(signal.SIGINT)
+    assert code == 0
+
+
+async def test_what_clients_type_never_reaches_the_log(api: FakeBotApi, tmp_path: Path) -> None:
+    process = BotProcess(api, tmp_path / "bot.sqlite3", log_level="DEBUG")
+    await process.start()
+    try:
+        ann = Person(api, 42, "Quentin", username="qblathers")
+        await ann.say("does my cousin zorblax play the tuba", "sure", timeout=20)
+        await ann.say("/staff", "Type your message for our team")
+        await ann.say("please ring me about the wisteria by the gate", "Sent ✅")
+        await ann.say("/book", "Do you agree?")
+        await ann.tap("✅ I agree", "Health check (1 of 4)")
+        for step in ("2 of 4", "3 of 4", "4 of 4"):
+            await ann.tap("None of these", f"Health check ({step})")
+        await ann.tap("None of these", "What name")
+        await ann.say("Quentin Blathersby", "best phone number")
+        await ann.say("07700 900456", "When would suit you?")
+        await ann.say("thursdays after the school run", "What would you like us to work on?")
+        await ann.say("my left trapezius knot from rowing", "Here's your request")
+        await ann.tap("✅ Send request", "is with our team")
+        await Person(api, 43, "Bob").say(CHEST, "call 999 now")
+        await api.wait_for_text(STAFF_CHAT, "URGENT alert")
+        await api.wait_until_idle(quiet=QUIET)
+    finally:
+        code, log = await process.terminate()
+    assert code == 0
+    assert "event=handled" in log and "DEBUG" in log, "the run was logged, in detail"
+    typed = ("zorblax", "tuba", "wisteria", "Quentin", "Blathersby", "qblathers", "900456",
+             "07700", "school run", "trapezius", "rowing", "chest pain", "left arm",
+             "crushing")  # fmt: skip
+    assert [word for word in typed if word.lower() in log.lower()] == []
