@@ -84,6 +84,7 @@ class Outbox:
         self._parallel = asyncio.Semaphore(32)
         # Told the new id when the staff group became a supergroup (see `_staff_chat_moved`).
         self.on_staff_chat_moved: list[StaffChatMoved] = []
+        self.rounds = 0  # completed runs of the worker's loop (tests wait for two)
 
     def wake(self) -> None:
         """Ask the worker to look for due items now."""
@@ -157,6 +158,7 @@ class Outbox:
                 raise
             except Exception:
                 log.exception("event=outbox_flush_failed")
+            self.rounds += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()

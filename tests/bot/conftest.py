@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,11 +47,48 @@ class Running:
         )
         await start_application(self.app, poll_timeout=1)
 
+    async def settle(self) -> None:
+        """Wait until nothing more is under way (see `settle`)."""
+        assert self.app is not None
+        await settle(self.api, self.app)
+
     async def stop(self) -> None:
         """Stop the Application the way a graceful shutdown does."""
         if self.app is not None:
             await stop_application(self.app)
             self.app = None
+
+
+async def settle(
+    api: FakeBotApi, app: Application[Any, Any, Any, Any, Any, Any], timeout: float = 15
+) -> None:
+    """Wait until nothing more is under way, before checking that something did not happen.
+
+    Every queued update fetched and handled, then two runs of the outbox worker (it runs
+    at least once a second; it is woken for each, as a handler or the retention job wakes
+    it) and the fake server quiet again: whatever the bot was going to send by now has been
+    sent.
+    """
+    outbox = app.bot_data["outbox"]
+    deadline = time.monotonic() + timeout
+
+    async def until(ready: Callable[[], bool], what: str) -> None:
+        while not ready():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not settle: {what}\n{api.dump()}")
+            await asyncio.sleep(0.02)
+
+    def handled() -> bool:
+        return app.update_queue.empty() and app.update_processor.current_concurrent_updates == 0
+
+    await api.wait_until_idle(timeout=timeout)
+    await until(handled, "updates still being handled")
+    for _ in range(2):
+        start = outbox.rounds
+        outbox.wake()
+        await until(lambda start=start: outbox.rounds > start, "the outbox did not run")
+    await until(handled, "updates still being handled")
+    await api.wait_until_idle(timeout=timeout)
 
 
 def make_settings(api: FakeBotApi, db: Path, **overrides: Any) -> Settings:

@@ -105,6 +105,22 @@ class _Failure:
     drop: bool = False
 
 
+@dataclass
+class _Hold:
+    """A call to keep unanswered, and not acted on, until the test releases it."""
+
+    method: str | None
+    chat_id: int | None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    call: Call | None = None
+
+    def matches(self, key: str, params: JSON) -> bool:
+        if self.call is not None or (self.method is not None and key != self.method.lower()):
+            return False
+        return self.chat_id is None or _int_or_none(params.get("chat_id")) == self.chat_id
+
+
 def _int_or_none(value: object) -> int | None:
     try:
         return int(str(value))
@@ -152,6 +168,7 @@ class FakeBotApi:
         # replies without polling the whole record.
         self.listeners: list[Callable[[str, JSON], None]] = []
         self._token_refused = False
+        self._hold: _Hold | None = None
         # Webhook mode: what setWebhook registered, and where updates are posted (the
         # registered URL is public and made up, so tests give the bot's local address).
         self.webhook_url: str | None = None
@@ -187,6 +204,7 @@ class FakeBotApi:
         assert self._runner is not None
         self._closing = True  # end pending long polls now instead of after their timeout
         await self._notify()
+        self.release()
         if self._deliverer is not None:
             self._deliverer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -450,6 +468,32 @@ class FakeBotApi:
         else:
             self._blocked[chat_id] = description
 
+    def hold(self, method: str | None = None, chat_id: int | None = None) -> None:
+        """Keep the next call of a method (None: any) to a chat (None: any) waiting.
+
+        The call gets no answer and has no effect until `release`, as when the connection
+        to Telegram hangs before Telegram acts on it: a bot killed meanwhile never learns
+        what became of it.
+        """
+        self._hold = _Hold(method, chat_id)
+
+    async def wait_for_hold(self, timeout: float = 5) -> Call:
+        """Wait until the held call has arrived; return it."""
+        hold = self._hold
+        assert hold is not None, "nothing is held"
+        try:
+            await asyncio.wait_for(hold.arrived.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no call was held; the bot sent:\n{self.dump()}") from None
+        assert hold.call is not None
+        return hold.call
+
+    def release(self) -> None:
+        """Let the held call go: it fails (502) without having taken effect."""
+        if self._hold is not None:
+            self._hold.released.set()
+            self._hold = None
+
     def refuse_token(self, on: bool = True) -> None:
         """Answer every call 401 Unauthorized, as Telegram does for a revoked token."""
         self._token_refused = on
@@ -529,6 +573,12 @@ class FakeBotApi:
         method = request.match_info["method"]
         key = method.lower()
         params = await self._params(request)
+        hold = self._hold
+        if hold is not None and hold.matches(key, params):
+            hold.call = Call(method, params)
+            hold.arrived.set()
+            await hold.released.wait()
+            return self._error(502, "Bad Gateway")
         failure = self._failure_for(key)
         if self._token_refused:
             return self._error(401, "Unauthorized")

@@ -36,42 +36,78 @@ async def test_updates_the_bot_ignores_on_purpose(running: Running) -> None:
     running.api.send_text(555, "hello group", chat_id=-100888, chat_type="group")
     running.api.send_text(555, "/start", chat_id=-100888, chat_type="supergroup")
     running.api.send_text(555, "/requests", chat_id=-100888, chat_type="supergroup")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert running.api.calls_of("sendMessage") == []
 
 
+NOT_SURE = "I'm not sure about that one"
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expect", "button"),
     [
-        "x" * 4096,
-        "مرحبا، كم سعر الجلسة؟",
-        "🙂🙂🙂💆‍♀️",
-        "how\x00 much\x1b[31m is\u200b it\u202e?",
-        "<b>bold</b> & <script>alert(1)</script>",
-        "/",
-        "   ",
+        ("x" * 4096, NOT_SURE, "💬 Talk to staff"),
+        ("مرحبا، كم سعر الجلسة؟", NOT_SURE, "💬 Talk to staff"),
+        ("🙂🙂🙂💆‍♀️", NOT_SURE, "💬 Talk to staff"),
+        # Control and invisible characters are dropped: the question itself is answered.
+        (
+            "how\x00 much\x1b[31m is\u200b it\u202e?",
+            "60-minute massage: £65",
+            "📅 Book an appointment",
+        ),
+        ("<b>bold</b> & <script>alert(1)</script>", NOT_SURE, "💬 Talk to staff"),
+        ("/", "Here's how I can help", "📅 Book an appointment"),
+        ("   ", NOT_SURE, "💬 Talk to staff"),
     ],
 )
-async def test_odd_texts_get_a_reply(running: Running, text: str) -> None:
+async def test_odd_texts_get_a_reply(running: Running, text: str, expect: str, button: str) -> None:
     running.api.send_text(CLIENT, text)
     (reply,) = await running.api.wait_for_messages(CLIENT, 1)
-    assert reply.text
+    assert expect in reply.text, reply.text
+    assert button in reply.labels()
+    assert "<" not in reply.text.replace("<b>", "").replace("</b>", ""), "no raw markup"
+
+
+STALE = "That button belongs to an earlier conversation"
 
 
 @pytest.mark.parametrize(
-    "data",
-    ["", "bk", "bk:1:ok", "bk:999:t:0.heart", "faq:no-such-id", "st:1:confirm", "forget:maybe",
-     "bk:1:t:0.rf_chest_breathing", "x" * 64, "topics:extra:parts"],
+    ("data", "expect"),
+    [("bk", STALE), ("bk:1:ok", STALE), ("bk:999:t:0.heart", STALE),
+     ("faq:no-such-id", STALE), ("forget:maybe", STALE), ("bk:1:t:0.rf_chest_breathing", STALE),
+     ("x" * 64, STALE), ("topics:extra:parts", "tap a topic")],
 )  # fmt: skip
-async def test_forged_or_stale_button_data_gets_a_clear_reply(running: Running, data: str) -> None:
+async def test_forged_or_stale_button_data_gets_a_clear_reply(
+    running: Running, data: str, expect: str
+) -> None:
     await Person(running.api, CLIENT).say("/start", "Welcome")
+    mark = running.api.version
     running.api.press(CLIENT, data, running.api.last_message(CLIENT))
-    await running.api.wait_until_idle()
+    reply = await running.api.wait_for_text(CLIENT, expect, mark)
+    assert {"📅 Book an appointment", "Book an appointment"} & set(reply.labels()), "a way on"
+    await running.settle()
+    assert len(running.api.messages(CLIENT)) == 2, "one reply, nothing else"
+    assert running.api.messages(STAFF_CHAT) == []
     rows = await running.storage.fetch_all("SELECT count(*) FROM requests")
     assert rows[0][0] == 0
     states = await running.storage.fetch_all("SELECT state FROM conversations")
     held = [s for (s,) in states if '"hold":true' in s]
     assert not held, "a forged urgent tap does not block the client"
+
+
+# Telegram never sends empty data (buttons carry 1-64 bytes); python-telegram-bot hands a
+# forged empty one to the first handler with a pattern, the staff buttons' one.
+@pytest.mark.parametrize("data", ["st:1:confirm", ""])
+async def test_a_client_tapping_a_forged_staff_button_is_told_it_is_for_staff(
+    running: Running, data: str
+) -> None:
+    await Person(running.api, CLIENT).say("/start", "Welcome")
+    running.api.press(CLIENT, data, running.api.last_message(CLIENT))
+    (answer,) = await running.api.wait_for_call("answerCallbackQuery")
+    assert answer.params.get("text") == "Only clinic staff can do that."
+    assert answer.params.get("show_alert") is True
+    await running.settle()
+    assert len(running.api.messages(CLIENT)) == 1 and running.api.messages(STAFF_CHAT) == []
 
 
 async def test_commands_and_start_in_the_middle_of_the_check(running: Running) -> None:
@@ -92,7 +128,7 @@ async def test_commands_and_start_in_the_middle_of_the_check(running: Running) -
 async def test_a_flood_gets_one_slow_down_reply_and_no_work(running: Running) -> None:
     for i in range(30):
         running.api.send_text(CLIENT, f"qqq zzz {i}")
-    await running.api.wait_until_idle(quiet=0.5)
+    await running.settle()
     texts = [m.text for m in running.api.messages(CLIENT)]
     assert sum("faster than I can keep up" in t for t in texts) == 1
     assert len(texts) == 21
@@ -113,7 +149,7 @@ async def test_a_handler_error_apologises_and_alerts_staff_once_a_minute(
     running.api.send_text(CLIENT, "parking?")
     running.api.send_text(43, "prices?")
     await running.api.wait_for_messages(43, 1)
-    await running.api.wait_until_idle()
+    await running.settle()
     assert "something went wrong" in running.api.last_message(CLIENT).text
     alerts = [m for m in running.api.messages(STAFF_CHAT) if "hit an error" in m.text]
     assert len(alerts) == 1 and "RuntimeError" in alerts[0].text

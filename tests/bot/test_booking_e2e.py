@@ -108,7 +108,7 @@ async def test_a_second_press_after_confirm_does_not_act_twice(running: Running)
     sam = staff(running.api)
     await sam.tap("✅ Confirm", "Confirmed by Sam")
     running.api.press(901, decline, note, first_name="Kim")
-    await running.api.wait_until_idle()
+    await running.settle()
     declined = [m for m in running.api.messages(ann.chat) if "can't offer" in m.text]
     assert declined == []
     rows = await running.storage.fetch_all("SELECT status FROM requests")
@@ -122,7 +122,7 @@ async def test_presses_from_outside_the_staff_chat_are_refused(running: Running)
     # A client forges the staff button's data in their own chat.
     forged = running.api.messages(ann.chat)[-1]
     running.api.press(ann.user_id, note.data_of("✅ Confirm"), forged)
-    await running.api.wait_until_idle()
+    await running.settle()
     answers = running.api.calls_of("answerCallbackQuery")
     assert "Only clinic staff" in str(answers[-1].params.get("text"))
     rows = await running.storage.fetch_all("SELECT status FROM requests")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,14 +23,14 @@ GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
 
 
 def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     base = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "STAFF", "CLINIC"))
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=ROOT, env={**base, **(env or {})}, input=stdin, capture_output=True, text=True,
+        cwd=cwd, env={**base, **(env or {})}, input=stdin, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
 
@@ -150,3 +151,27 @@ def test_output_cut_short_by_a_pipe_ends_quietly() -> None:
         proc.wait(timeout=60)
     assert "Traceback" not in errors
     assert proc.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("  help: |", "  help: [unclosed", "invalid YAML"),
+        ("  stale_button: |", "  stale_buttons: |", "stale_button"),
+        ("  non_text: |\n", "  non_text: |\n    Write to {clinic.fax}. ", "clinic.fax"),
+    ],
+)
+def test_check_names_an_invalid_messages_file(
+    tmp_path: Path, old: str, new: str, fragment: str
+) -> None:
+    # A clinic edits flows/messages.yaml where it is installed: run a copy of the code whose
+    # messages file is broken.
+    for package in ("bot", "faq", "flows"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    messages = tmp_path / "flows" / "messages.yaml"
+    text = messages.read_text(encoding="utf-8")
+    assert old in text
+    messages.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = cli("check", cwd=tmp_path)
+    assert_one_line_error(result, str(messages), fragment)

@@ -12,40 +12,52 @@ from pathlib import Path
 import pytest
 
 from tests.bot.conftest import STAFF_CHAT, TOKEN
-from tests.bot.driver import Person
+from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
+# Quiet long enough to be past the bot's outbox interval (it runs every second).
+QUIET = 2.5
+CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 
 
 class BotProcess:
-    """`python -m bot run` against the fake server, started and killed like a real deployment."""
+    """`python -m bot run` against the fake server, started and killed like a real deployment.
 
-    def __init__(self, api: FakeBotApi, db: Path) -> None:
+    Its log (standard error) is appended to a file beside the database, across restarts.
+    """
+
+    def __init__(self, api: FakeBotApi, db: Path, log_level: str = "INFO") -> None:
         ours = ("TELEGRAM", "STAFF", "CLINIC")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(ours)},
             "TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": str(STAFF_CHAT),
-            "TELEGRAM_API_URL": api.root_url, "CLINIC_DB": str(db), "LOG_LEVEL": "INFO",
+            "TELEGRAM_API_URL": api.root_url, "CLINIC_DB": str(db), "LOG_LEVEL": log_level,
         }  # fmt: skip
+        self.log_file = db.with_name(db.name + ".log")
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        with self.log_file.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
 
     async def kill(self) -> None:
         assert self.proc is not None
         self.proc.kill()  # SIGKILL: no cleanup at all
         await self.proc.wait()
 
-    async def terminate(self) -> tuple[int, str]:
-        assert self.proc is not None and self.proc.stderr is not None
-        self.proc.send_signal(signal.SIGTERM)
+    async def terminate(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, str]:
+        """Stop it with a signal; return its exit code and everything it has logged."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
         code = await asyncio.wait_for(self.proc.wait(), 15)
-        return code, (await self.proc.stderr.read()).decode()
+        return code, self.log()
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -65,13 +77,13 @@ async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     await ann.tap("✅ I agree", "Health check (1 of 4)")
     await ann.tap("None of these", "Health check (2 of 4)")
     await ann.tap("Blood thinners", "Tap any that apply")
-    await api.wait_until_idle()
+    await api.wait_until_idle(quiet=QUIET)
     await process.kill()
     # Taps while the bot is down wait at Telegram; one more lands just as it is killed again.
     api.tap(ann.user_id, "Done ➡️")
     await process.start()
     await api.wait_for_text(ann.chat, "Health check (3 of 4)", timeout=20)
-    await api.wait_until_idle()
+    await api.wait_until_idle(quiet=QUIET)
     api.tap(ann.user_id, "None of these")
     await process.kill()
     await process.start()
@@ -85,7 +97,7 @@ async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     # the stored request and its messages must still go out, once, after the restart.
     api.outage(True)
     api.tap(ann.user_id, "✅ Send request")
-    await api.wait_until_idle(quiet=1.0)
+    await api.wait_until_idle(quiet=QUIET)
     await process.kill()
     api.outage(False)
     await process.start()
@@ -111,3 +123,118 @@ async def test_sigterm_shuts_down_cleanly(api: FakeBotApi, process: BotProcess) 
     assert "event=stopped" in log
     assert "Traceback" not in log
     assert TOKEN not in log
+
+
+async def test_kill_9_while_an_update_is_being_handled_loses_nothing_and_doubles_nothing(
+    api: FakeBotApi, process: BotProcess
+) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await ann.say("/start", "Welcome", timeout=20)
+    await book(ann, send=False)
+    # Telegram leaves the bot's reply to "Send request" hanging: the bot is in the middle of
+    # handling that tap (the request stored, its reply on the way) when it is killed.
+    api.hold(chat_id=ann.chat)
+    api.tap(ann.user_id, "✅ Send request")
+    held = await api.wait_for_hold(timeout=20)
+    # The first of the tap's replies: the summary loses its buttons.
+    assert held.method == "editMessageText" and "Here's your request" in held.params["text"]
+    await process.kill()
+    api.release()
+    await process.start()
+    await api.wait_for_text(ann.chat, "is with our team", timeout=20)
+    await api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=20)
+    await ann.say("parking?", "Market Street", timeout=20)
+    await api.wait_until_idle(quiet=QUIET)
+    texts = [m.text for m in api.messages(ann.chat)]
+    assert sum("is with our team" in t for t in texts) == 1, texts
+    cards = [m for m in api.messages(STAFF_CHAT) if "Appointment request" in m.text]
+    assert len(cards) == 1, api.dump()
+    code, log = await process.terminate()
+    assert code == 0 and "Traceback" not in log
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: python-telegram-bot confirms an update to Telegram (the next "
+    "getUpdates offset) before it is handled, so a kill before its transaction commits "
+    "loses it",
+)
+async def test_kill_9_before_an_update_is_stored_loses_no_tap(
+    api: FakeBotApi, process: BotProcess
+) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await ann.say("/book", "Do you agree?", timeout=20)
+    # The bot answers a tap's spinner first, before it stores anything: killed there, the
+    # tap must still be handled after the restart (Telegram delivers it again).
+    api.hold("answerCallbackQuery")
+    tap = api.tap(ann.user_id, "✅ I agree")
+    await api.wait_for_hold(timeout=20)
+    # Meanwhile the bot has asked for the next updates, which tells Telegram it has this one.
+    for _ in range(200):
+        if api.confirmed_offset > tap["update_id"]:
+            break
+        await asyncio.sleep(0.05)
+    await process.kill()
+    api.release()
+    await process.start()
+    await api.wait_for_text(ann.chat, "Health check (1 of 4)", timeout=20)
+    await api.wait_until_idle(quiet=QUIET)
+    texts = [m.text for m in api.messages(ann.chat)]
+    assert sum("Health check (1 of 4)" in t for t in texts) == 1, texts
+
+
+async def test_ctrl_c_stops_cleanly_and_loses_nothing(api: FakeBotApi, process: BotProcess) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await ann.say("/book", "Do you agree?", timeout=20)
+    await ann.tap("✅ I agree", "Health check (1 of 4)")
+    # Telegram is failing when Ann taps: her next step is stored, not yet delivered.
+    api.outage(True)
+    edits = len(api.calls_of("editMessageText"))
+    api.tap(ann.user_id, "None of these")
+    await api.wait_for_call("editMessageText", edits + 1, timeout=20)  # refused, to be retried
+    code, log = await process.terminate(signal.SIGINT)
+    assert code == 0, log
+    assert "event=stopped" in log and "Traceback" not in log and TOKEN not in log
+    api.outage(False)
+    await process.start()
+    await api.wait_for_text(ann.chat, "Health check (2 of 4)", timeout=20)
+    await ann.tap("None of these", "Health check (3 of 4)")
+    await api.wait_until_idle(quiet=QUIET)
+    texts = [m.text for m in api.messages(ann.chat)]
+    assert sum("Health check (2 of 4)" in t for t in texts) == 1, texts
+    code, _ = await process.terminate(signal.SIGINT)
+    assert code == 0
+
+
+async def test_what_clients_type_never_reaches_the_log(api: FakeBotApi, tmp_path: Path) -> None:
+    process = BotProcess(api, tmp_path / "bot.sqlite3", log_level="DEBUG")
+    await process.start()
+    try:
+        ann = Person(api, 42, "Quentin", username="qblathers")
+        await ann.say("does my cousin zorblax play the tuba", "sure", timeout=20)
+        await ann.say("/staff", "Type your message for our team")
+        await ann.say("please ring me about the wisteria by the gate", "Sent ✅")
+        await ann.say("/book", "Do you agree?")
+        await ann.tap("✅ I agree", "Health check (1 of 4)")
+        for step in ("2 of 4", "3 of 4", "4 of 4"):
+            await ann.tap("None of these", f"Health check ({step})")
+        await ann.tap("None of these", "What name")
+        await ann.say("Quentin Blathersby", "best phone number")
+        await ann.say("07700 900456", "When would suit you?")
+        await ann.say("thursdays after the school run", "What would you like us to work on?")
+        await ann.say("my left trapezius knot from rowing", "Here's your request")
+        await ann.tap("✅ Send request", "is with our team")
+        await Person(api, 43, "Bob").say(CHEST, "call 999 now")
+        await api.wait_for_text(STAFF_CHAT, "URGENT alert")
+        await api.wait_until_idle(quiet=QUIET)
+    finally:
+        code, log = await process.terminate()
+    assert code == 0
+    assert "event=handled" in log and "DEBUG" in log, "the run was logged, in detail"
+    typed = ("zorblax", "tuba", "wisteria", "Quentin", "Blathersby", "qblathers", "900456",
+             "07700", "school run", "trapezius", "rowing", "chest pain", "left arm",
+             "crushing")  # fmt: skip
+    assert [word for word in typed if word.lower() in log.lower()] == []

@@ -49,7 +49,7 @@ async def test_unanswered_messages_are_logged_for_staff(running: Running) -> Non
     running.api.send_text(CLIENT, "do you sell crystals")
     running.api.send_text(CLIENT, "massage")
     await running.api.wait_for_messages(CLIENT, 2)
-    await running.api.wait_until_idle()
+    await running.settle()
     rows = await running.storage.fetch_all("SELECT text, best_id, score FROM unanswered")
     assert [r[0] for r in rows] == ["do you sell crystals", "massage"]
 

@@ -102,10 +102,10 @@ async def test_staff_user_ids_limits_who_in_the_staff_chat_can_act(
         note = await api.wait_for_text(STAFF_CHAT, "Appointment request #1")
         # Someone else in the staff group (a trainee, a guest) is not on the list.
         api.press(555, note.data_of("✅ Confirm"), note, first_name="Guest")
-        await api.wait_until_idle()
+        await bot.settle()
         assert "Only clinic staff" in str(api.calls_of("answerCallbackQuery")[-1].params["text"])
         api.send_text(555, "/requests", chat_id=STAFF_CHAT)
-        await api.wait_until_idle()
+        await bot.settle()
         assert not any("#1" in m.text for m in api.messages(STAFF_CHAT)[1:])
         assert (await storage.fetch_all("SELECT status FROM requests"))[0][0] == "open"
         # The listed staff member can.

@@ -52,14 +52,14 @@ async def test_forget_deletes_everything_and_tells_client_and_staff(running: Run
     desk = staff(running.api)
     running.api.press(desk.user_id, note.data_of("📞 Contacted"), note, first_name="Sam")
     await running.api.wait_for_text(STAFF_CHAT, "Contacted by Sam", mark)
-    await running.api.wait_until_idle()
+    await running.settle()
     assert all(n > 0 for n in (await rows_about(running, 42)).values())
     confirm = await ann.say("/forget", "Are you sure?")
     assert "can't be undone" in confirm.text
     await ann.tap("🗑 Yes, delete everything", "everything we held about you has been deleted")
     notice = await running.api.wait_for_text(STAFF_CHAT, "used /forget")
     assert "#1" in notice.text
-    await running.api.wait_until_idle()
+    await running.settle()
     assert await rows_about(running, 42) == dict.fromkeys(TABLES, 0)
     actions = await running.storage.fetch_all("SELECT count(*) FROM request_actions")
     assert actions[0][0] == 0
@@ -92,7 +92,7 @@ async def test_retention_deletes_unfinished_checks_then_every_request(
     await book(cat)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #2")
     await staff(running.api).tap("✅ Confirm", "Confirmed by Sam")  # closes #2 (Cat's)
-    await running.api.wait_until_idle()
+    await running.settle()
     clinic = running.content.clinic
     soon = datetime.now(UTC) + timedelta(days=clinic.retention_days - 1)
     report = await purge_expired(running.storage, 30, 365, staff_chat=STAFF_CHAT, now=soon)
@@ -118,7 +118,7 @@ async def test_health_answers_never_reach_the_logs_even_at_debug(
     await book(ann, ticks)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
     await staff(running.api).tap("🩺 Needs doctor's note", "asked for by Sam")
-    await running.api.wait_until_idle()
+    await running.settle()
     logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
     assert "event=handled" in logged, "the flow was logged at all"
     questionnaire = running.content.questionnaire

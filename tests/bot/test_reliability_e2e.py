@@ -35,7 +35,7 @@ async def test_a_request_made_while_telegram_fails_reaches_staff_exactly_once(
     else:
         running.api.drop_connection("sendMessage", times=2)
     running.api.press(ann.user_id, summary.data_of("✅ Send request"), summary)
-    await running.api.wait_until_idle(quiet=0.5)
+    await running.settle()
     rows = await running.storage.fetch_all("SELECT count(*) FROM requests")
     assert rows[0][0] == 1, "the request is stored even though Telegram is failing"
     if failure == "outage":
@@ -43,7 +43,7 @@ async def test_a_request_made_while_telegram_fails_reaches_staff_exactly_once(
         running.api.outage(False)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=10)
     await running.api.wait_for_text(ann.chat, "is with our team", timeout=10)
-    await running.api.wait_until_idle(quiet=1.5)
+    await running.settle()
     assert len(await staff_notes(running)) == 1
     confirmations = [m for m in running.api.messages(ann.chat) if "is with our team" in m.text]
     assert len(confirmations) == 1
@@ -65,7 +65,7 @@ async def test_an_update_delivered_again_after_a_restart_is_handled_once(
     running.api.redeliver(running.api.send_text(ann.user_id, "parking?"))
     await running.start()
     await running.api.wait_for_text(ann.chat, "Market Street", mark)
-    await running.api.wait_until_idle()
+    await running.settle()
     rows = await running.storage.fetch_all("SELECT count(*) FROM requests")
     assert rows[0][0] == 1
     assert len([m for m in running.api.messages(ann.chat) if "is with our team" in m.text]) == 1
@@ -78,7 +78,7 @@ async def test_client_replies_wait_for_telegram_and_keep_their_order(running: Ru
     running.api.outage(True)
     for text in ("parking?", "do you take card", "gift voucher"):
         running.api.send_text(42, text)
-    await running.api.wait_until_idle(quiet=0.5)
+    await running.settle()
     assert running.api.messages(42) == []
     running.api.outage(False)
     replies = await running.api.wait_for_messages(42, 3, timeout=10)
@@ -92,13 +92,13 @@ async def test_a_request_waits_while_the_bot_is_out_of_the_staff_group(running: 
     running.api.block(STAFF_CHAT, "Forbidden: bot was kicked from the supergroup chat")
     ann = Person(running.api, 42, "Ann")
     await book(ann)
-    await running.api.wait_until_idle(quiet=0.5)
+    await running.settle()
     assert await staff_notes(running) == []
     refused = [c for c in running.api.calls_of("sendMessage") if c.params["chat_id"] == STAFF_CHAT]
     assert refused, "the bot did try the staff chat"
     running.api.block(STAFF_CHAT, None)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=10)
-    await running.api.wait_until_idle(quiet=1.0)
+    await running.settle()
     assert len(await staff_notes(running)) == 1
 
 
@@ -106,7 +106,7 @@ async def test_a_client_who_blocked_the_bot_does_not_hold_up_others(running: Run
     fast_retries(running)
     running.api.block(42, "Forbidden: bot was blocked by the user")
     running.api.send_text(42, "parking?")
-    await running.api.wait_until_idle(quiet=0.5)
+    await running.settle()
     given_up = await running.storage.fetch_all(
         "SELECT count(*) FROM outbox WHERE chat_id = 42 AND gave_up_at IS NOT NULL"
     )

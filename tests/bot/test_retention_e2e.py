@@ -191,7 +191,7 @@ async def test_a_message_the_client_blocked_is_blanked_when_given_up_and_then_pu
     running.api.block(42, "Forbidden: bot was blocked by the user")
     running.api.tap(42, "✅ Send request", 42, first_name="Annabel")
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-    await running.api.wait_until_idle()
+    await running.settle()
     rows = await running.storage.fetch_all(
         "SELECT payload FROM outbox WHERE gave_up_at IS NOT NULL"
     )
@@ -208,7 +208,7 @@ async def test_talk_to_staff_is_not_kept_once_sent_and_ends_after_retention_days
     await ann.say("/staff", "Type your message")
     await ann.say("can I park at the back?", "Sent")
     forwarded = await running.api.wait_for_text(STAFF_CHAT, "park at the back")
-    await running.api.wait_until_idle()
+    await running.settle()
     payloads = await running.storage.fetch_all("SELECT payload FROM outbox")
     assert all("park" not in p for (p,) in payloads), "delivered, then not kept in the outbox"
     await purge(running, 29)

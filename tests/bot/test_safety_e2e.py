@@ -13,8 +13,6 @@ from bot.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book, staff
 
-# Longer than the outbox's own one-second interval: "nothing was sent" means it.
-QUIET = 1.5
 CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 CRISIS = "honestly i dont want to live anymore"
 
@@ -24,7 +22,7 @@ def ann(running: Running) -> Person:
 
 
 async def staff_texts(running: Running) -> str:
-    await running.api.wait_until_idle(quiet=QUIET)
+    await running.settle()
     return "\n".join(m.text for m in running.api.messages(STAFF_CHAT))
 
 
@@ -145,7 +143,7 @@ async def test_contacted_releases_the_hold(running: Running) -> None:
     await client.say(CHEST, "call 999 now")
     await running.api.wait_for_text(STAFF_CHAT, "URGENT alert")
     await staff(running.api).tap("📞 Contacted", "Contacted by Sam")
-    await running.api.wait_until_idle(quiet=QUIET)
+    await running.settle()
     await client.say("/book", "Do you agree?")
 
 
@@ -178,7 +176,7 @@ async def test_forget_keeps_a_bare_hold_until_contacted(running: Running) -> Non
     assert [tuple(r) for r in rows] == [("[]", "", "", None, None)]
     await client.say("/book", "needs to speak with you")
     await staff(running.api).tap("📞 Contacted", "Contacted by Sam")
-    await running.api.wait_until_idle(quiet=QUIET)
+    await running.settle()
     await client.say("/book", "Do you agree?")
 
 
@@ -189,7 +187,7 @@ async def test_confirming_a_clearance_request_takes_a_second_tap(running: Runnin
     sam = staff(running.api)
     asked = await sam.tap("✅ Confirm", "Before confirming")
     assert asked.labels() == ["✅ Yes, I've spoken to them — confirm", "↩️ Back"]
-    await running.api.wait_until_idle(quiet=QUIET)
+    await running.settle()
     assert "confirmed your appointment" not in running.api.last_message(42).text
     back = await sam.tap("↩️ Back", "Blood thinners")
     assert "Before confirming" not in back.text and "✅ Confirm" in back.labels()

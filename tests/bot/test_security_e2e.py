@@ -11,17 +11,19 @@ import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from telegram.error import InvalidToken
+from telegram.ext import Application
 
 from bot.app import build_application, start_application, stop_application
 from bot.content import Content
 from bot.export import export_requests
 from bot.logs import setup_logging
 from bot.storage import Storage
-from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
+from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings, settle
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
 from tests.bot.test_cli import cli
@@ -38,6 +40,7 @@ class WebhookBot:
     storage: Storage
     local_url: str
     errors: list[BaseException]
+    app: Application[Any, Any, Any, Any, Any, Any]
 
 
 @pytest.fixture
@@ -58,7 +61,7 @@ async def webhook_without_secret(
     local = f"http://127.0.0.1:{port}/tg/hook"
     api.deliver_to(local)  # Telegram posts each update with the secret setWebhook registered
     try:
-        yield WebhookBot(storage, local, errors)
+        yield WebhookBot(storage, local, errors, app)
     finally:
         await stop_application(app)
         await storage.close()
@@ -76,7 +79,7 @@ async def test_webhook_without_a_set_secret_registers_a_strong_one_and_refuses_f
     ann = Person(api, 42, "Ann")
     await book(ann)
     note = await api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-    await api.wait_until_idle()
+    await settle(api, bot.app)
     told_ann, note_version = len(api.messages(42)), note.version
 
     # An attacker who found the URL posts "staff taps Decline" and "/forget" for Ann.
@@ -88,7 +91,7 @@ async def test_webhook_without_a_set_secret_registers_a_strong_one_and_refuses_f
             for headers in ({}, {HEADER: "guess"}, {HEADER: secret[:-1]}):
                 async with http.post(bot.local_url, json=forged, headers=headers) as response:
                     assert response.status == 403
-    await api.wait_until_idle()
+    await settle(api, bot.app)
     assert len(api.messages(42)) == told_ann, "the client was sent nothing"
     assert note.version == note_version, "the staff message was not touched"
     rows = await bot.storage.fetch_all("SELECT status FROM requests")
@@ -155,7 +158,7 @@ async def test_a_real_run_keeps_the_database_its_wal_and_shm_and_the_export_priv
         await ann.say("hello", "", timeout=20)  # up and answering
         await book(ann, {1: ["Blood thinners"]})
         await api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-        await api.wait_until_idle()
+        await api.wait_until_idle(quiet=2.5)  # past the outbox's one-second interval
         files = with_side_files(db)
         assert all(f.exists() for f in files)
         assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}

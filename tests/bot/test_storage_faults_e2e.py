@@ -70,7 +70,7 @@ async def test_a_reply_telegram_accepted_is_sent_once_while_marking_it_sent_fail
         return bool(await running.storage.fetch_all(sent))
 
     await until(marked, "the reply marked sent")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert [m.text for m in running.api.messages(42)] == [reply.text], "sent exactly once"
     rows = await running.storage.fetch_all("SELECT message_id, payload FROM outbox")
     assert [tuple(r) for r in rows] == [(reply.message_id, "{}")]
@@ -92,7 +92,7 @@ async def test_a_message_sent_while_another_program_locks_the_database_is_answer
         assert running.api.messages(42) == [], "nothing is said while the lock is held"
         con.execute("ROLLBACK")
     reply = await running.api.wait_for_text(42, "Market Street")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert [m.text for m in running.api.messages(42)] == [reply.text]
 
 
@@ -112,7 +112,7 @@ async def test_a_client_told_of_a_long_lock_still_gets_their_answer_once_it_free
         await wait_for_log(caplog, "event=db_busy", count=tries + 2)  # it keeps trying
         con.execute("ROLLBACK")
     reply = await running.api.wait_for_text(ann, "Market Street")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert [m.text for m in running.api.messages(ann)] == [sorry.text, reply.text]
 
 

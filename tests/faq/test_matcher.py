@@ -10,7 +10,7 @@ import pytest
 from bot.content import Content
 from faq.content import read_yaml
 from faq.evaluate import evaluate, parse_cases
-from faq.matcher import Answer, Matcher, NoMatch, SmallTalkReply, Suggestions
+from faq.matcher import Answer, Matcher, SmallTalkReply, Suggestions
 
 CASES = Path(__file__).parent / "cases"
 
@@ -95,9 +95,8 @@ def test_greeting_with_a_question_answers_the_question(content: Content) -> None
 
 def test_a_vague_message_gets_suggestions_not_an_answer(content: Content) -> None:
     decision = content.matcher.decide("massage")
-    assert isinstance(decision, Suggestions | NoMatch)
-    if isinstance(decision, Suggestions):
-        assert 1 <= len(decision.entries) <= 3
+    assert isinstance(decision, Suggestions), decision
+    assert 1 <= len(decision.entries) <= 3
 
 
 def test_scores_are_ranked_best_first(content: Content) -> None:
@@ -125,9 +124,9 @@ def test_a_long_message_is_answered_on_its_question_not_its_context(content: Con
         "Do you have anything on Saturday?"
     )
     decision = content.matcher.decide(message)
-    assert isinstance(decision, Answer | Suggestions), decision
-    top = decision.entry.id if isinstance(decision, Answer) else decision.entries[0].id
-    assert top in {"opening-hours", "booking"}
+    # "Anything on Saturday?" asks for a free appointment, not whether the clinic opens.
+    assert isinstance(decision, Answer), decision
+    assert decision.entry.id == "booking"
 
 
 def test_each_entry_s_own_question_gets_its_answer(content: Content) -> None:
