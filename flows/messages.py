@@ -12,10 +12,15 @@ from flows.hours import WHEN_WORDS
 
 DEFAULT_MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
 
+
+def _spec(texts: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Each text's name, with the placeholders (space-separated) it may use at run time."""
+    return {name: frozenset(extra.split()) for name, extra in texts.items()}
+
+
 # Each text the bot needs, with the extra placeholders it may use besides the clinic's.
-TEXTS: dict[str, frozenset[str]] = {
-    name: frozenset(extra.split())
-    for name, extra in {
+TEXTS = _spec(
+    {
         "start": "first_name",
         "help": "",
         "topics": "",
@@ -70,8 +75,8 @@ TEXTS: dict[str, frozenset[str]] = {
         "staff_needs_note": "request_no",
         "staff_declined": "request_no",
         "staff_contacted": "request_no",
-    }.items()
-}
+    }
+)
 BUTTONS: dict[str, frozenset[str]] = {
     name: frozenset({"first_name"} if name == "use_name" else ())
     for name in (
@@ -82,9 +87,8 @@ BUTTONS: dict[str, frozenset[str]] = {
 }
 CHOICES = ("times", "areas")
 CONTROLS = ("cancel", "back", "menu", "help")
-HOURS_TEXTS: dict[str, frozenset[str]] = {
-    name: frozenset(extra.split())
-    for name, extra in {
+HOURS_TEXTS = _spec(
+    {
         "open_now": "closes",
         "closed_now_today": "opens",
         "closed_now": "next",
@@ -94,8 +98,8 @@ HOURS_TEXTS: dict[str, frozenset[str]] = {
         "never_open": "",
         "today": "",
         "tomorrow": "",
-    }.items()
-}
+    }
+)
 _NOT_WORD = re.compile(r"[^\w\s]")
 # Filled in by the bot once a request is stored (its number is not known before).
 REQUEST_NO = "{request_no}"

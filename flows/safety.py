@@ -28,10 +28,9 @@ GAP = 2
 # other findings and list words do not count ("no clots or DVT").
 NEGATION_REACH = 2
 YOUNG = "#young"
-# The learned second opinion is not asked about messages shorter than this ("painful?",
-# "Tom Smith here"):
+# The learned second opinion is not asked about messages shorter than this ("painful?"):
 # too few words to learn from, and the rules read those well.
-MODEL_WORDS = 4
+MODEL_WORDS = 3
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _SENTENCE_END = "."
