@@ -9,6 +9,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader when PyYAML has it (about ten times faster), the same safe loading.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ContentError(Exception):
     """A content file is unreadable or invalid; the message names file, entry and field."""
@@ -34,7 +37,7 @@ def read_yaml(path: Path | str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(path, f"cannot read the file ({exc.__class__.__name__})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

@@ -28,9 +28,10 @@ GAP = 2
 # other findings and list words do not count ("no clots or DVT").
 NEGATION_REACH = 2
 YOUNG = "#young"
-# The learned second opinion is not asked about messages shorter than this ("painful?"):
+# The learned second opinion is not asked about messages shorter than this ("is it
+# painful?", "Tom Smith here"):
 # too few words to learn from, and the rules read those well.
-MODEL_WORDS = 3
+MODEL_WORDS = 4
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _SENTENCE_END = "."
