@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clinic import Clinic, load_clinic
+from bot.model_cache import cached_learning
 from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
 from faq.matcher import Matcher
@@ -41,7 +42,8 @@ def load_content(
     values = clinic.placeholders()
     kb = load_knowledge_base(kb_file, values)
     ordinary = [phrase for e in kb.entries for phrase in (e.question, *e.alternates)]
-    safety = load_safety(safety_file, values, vocabulary_of(kb), ordinary=ordinary)
+    learn = cached_learning(safety_file)
+    safety = load_safety(safety_file, values, vocabulary_of(kb), ordinary=ordinary, learn=learn)
     matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
     messages = load_messages(messages_file, values)
     questionnaire = load_questionnaire(screening_file, values)

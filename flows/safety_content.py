@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from flows.safety_model import NONE, Describe, KindModel
 
 DEFAULT_SAFETY_FILE = Path(__file__).with_name("safety.yaml")
 DEFAULT_EXAMPLES_FILE = Path(__file__).with_name("safety_examples.yaml")
+# How the second opinion is made from its examples (the bot may keep a saved copy).
+Learn = Callable[[list[tuple[str, str]], Describe], KindModel]
 MESSAGES = ("crisis", "doctor", "child", "health_no_match", "handoff_withheld", "resume")
 ALERT_KINDS = (SafetyKind.EMERGENCY, SafetyKind.LIMB, SafetyKind.CRISIS)
 _NEUTRAL = "_not_negating"
@@ -46,6 +48,7 @@ def load_safety(
     known_words: Iterable[str] = (),
     examples_file: Path | str | None = DEFAULT_EXAMPLES_FILE,
     ordinary: Iterable[str] = (),
+    learn: Learn = KindModel,
 ) -> Safety:
     """Read and validate the safety file; raise ContentError naming file, entry and field.
 
@@ -91,7 +94,7 @@ def load_safety(
         (tense.texts("past"), tense.texts("present")),
         (int(ages.number("young_below", 18)), ages.texts("not_followed_by")),
     )
-    check.second = _second(path, top, examples_file, ordinary, check.describe)
+    check.second = _second(path, top, examples_file, ordinary, check.describe, learn)
     if "health" not in concepts:
         raise concepts_in.error("health", "is missing (the words of a message about health)")
     return Safety(check, _messages(path, top, values), _labels(path, top))
@@ -123,6 +126,7 @@ def _second(
     examples_file: Path | str | None,
     ordinary: Iterable[str],
     describe: Describe,
+    learn: Learn,
 ) -> SecondOpinion | None:
     section = top.mapping("model", required=False)
     if not section or examples_file is None:
@@ -138,7 +142,7 @@ def _second(
     examples = [(e.text, e.kind) for e in load_examples(examples_file)]
     if not any(kind != NONE for _, kind in examples):
         raise ContentError(examples_file, "has no example of any safety kind")
-    model = KindModel([*examples, *((text, NONE) for text in ordinary)], describe)
+    model = learn([*examples, *((text, NONE) for text in ordinary)], describe)
     return SecondOpinion(
         model, levels["alarm_at"], levels["also_at"], levels["unheard_at"], len(examples)
     )

@@ -113,6 +113,19 @@ class KindModel:
             for f, total in everything.items()
         }
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a saved copy keeps: everything learned, not the `describe` function."""
+        return {k: v for k, v in self.__dict__.items() if k != "_describe"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._describe = None
+
+    def describe_with(self, describe: Describe | None) -> KindModel:
+        """Give a model read back from a saved copy its `describe` function again."""
+        self._describe = describe
+        return self
+
     def _counts(self, text: str) -> tuple[Counts, Counts, Counts]:
         chars, words = _counts(text)
         own = dict(Counter(_OWN_MARK + f for f in self._describe(text))) if self._describe else {}

@@ -1,0 +1,74 @@
+"""A saved copy of the safety check's learned second opinion, so the bot starts fast.
+
+Learning takes seconds; the copy is read back in a fraction of that. It is keyed by
+everything the model depends on (its examples, the safety phrase file, the model's code),
+so any change to those learns afresh. The copy holds only what was learned from the
+shipped and clinic example files, never a client's words. It lives in the user's cache
+folder (`CLINIC_CACHE`, else `$XDG_CACHE_HOME/clinic-bot`, else `~/.cache/clinic-bot`),
+private to the user; anything wrong with it just means learning again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import flows.safety_model
+from flows.safety_content import Learn
+from flows.safety_model import Describe, KindModel
+
+log = logging.getLogger(__name__)
+
+
+def cache_folder(env: Mapping[str, str] = os.environ) -> Path:
+    """Where saved copies are kept."""
+    if env.get("CLINIC_CACHE"):
+        return Path(env["CLINIC_CACHE"])
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "clinic-bot"
+
+
+def cached_learning(safety_file: Path | str, folder: Path | None = None) -> Learn:
+    """Return a way to make the model that reads a saved copy when one fits."""
+    where = folder or cache_folder()
+
+    def learn(examples: list[tuple[str, str]], describe: Describe) -> KindModel:
+        key = _key(examples, safety_file)
+        path = where / f"safety-model-{key}.pickle"
+        try:
+            with path.open("rb") as file:
+                model = pickle.load(file)
+            if isinstance(model, KindModel):
+                return model.describe_with(describe)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass
+        model = KindModel(examples, describe)
+        _save(model, path)
+        return model
+
+    return learn
+
+
+def _key(examples: list[tuple[str, str]], safety_file: Path | str) -> str:
+    digest = hashlib.sha256()
+    digest.update(Path(flows.safety_model.__file__).read_bytes())
+    digest.update(Path(safety_file).read_bytes())
+    for text, kind in examples:
+        digest.update(f"{kind}\x00{text}\x01".encode())
+    return digest.hexdigest()[:32]
+
+
+def _save(model: KindModel, path: Path) -> None:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".safety-model-")
+        with os.fdopen(fd, "wb") as file:
+            pickle.dump(model, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("event=model_cache_unwritable error=%s", type(exc).__name__)

@@ -1,0 +1,49 @@
+"""The saved copy of the safety model: read back when it fits, learned afresh when not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.clinic import DEFAULT_CLINIC_FILE, load_clinic
+from bot.model_cache import cached_learning
+from faq.kb import DEFAULT_KB_FILE, load_knowledge_base
+from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, Safety, load_safety
+
+MESSAGE = "everyone would be happier if I just vanished for good"
+
+
+def _load(folder: Path, examples: Path = DEFAULT_EXAMPLES_FILE) -> Safety:
+    values = load_clinic(DEFAULT_CLINIC_FILE).placeholders()
+    kb = load_knowledge_base(DEFAULT_KB_FILE, values)
+    ordinary = [p for e in kb.entries for p in (e.question, *e.alternates)]
+    learn = cached_learning(DEFAULT_SAFETY_FILE, folder)
+    return load_safety(
+        DEFAULT_SAFETY_FILE, values, examples_file=examples, ordinary=ordinary, learn=learn
+    )
+
+
+def test_a_saved_model_is_read_back_and_answers_the_same(tmp_path: Path) -> None:
+    first = _load(tmp_path)
+    saved = list(tmp_path.glob("safety-model-*.pickle"))
+    assert len(saved) == 1 and saved[0].stat().st_mode & 0o077 == 0, "one private copy"
+    before = saved[0].stat().st_mtime_ns
+    second = _load(tmp_path)
+    assert saved[0].stat().st_mtime_ns == before, "read back, not learned again"
+    a, b = first.check, second.check
+    assert a.second is not None and b.second is not None
+    assert a.second.model.probabilities(MESSAGE) == b.second.model.probabilities(MESSAGE)
+    assert b.assess(MESSAGE).alarm, "the copy still uses the phrase lists' concepts"
+
+
+def test_changed_examples_are_learned_afresh_and_a_broken_copy_is_ignored(
+    tmp_path: Path,
+) -> None:
+    _load(tmp_path)
+    (copy,) = tmp_path.glob("safety-model-*.pickle")
+    copy.write_bytes(b"not a pickle")
+    assert _load(tmp_path).check.assess(MESSAGE).alarm
+    examples = tmp_path / "examples.yaml"
+    extra = '  clinic:\n  - {q: "my back is grimbled again", kind: none}\n'
+    examples.write_text(DEFAULT_EXAMPLES_FILE.read_text(encoding="utf-8") + extra)
+    _load(tmp_path, examples)
+    assert len(list(tmp_path.glob("safety-model-*.pickle"))) == 2, "a new key, a new copy"
