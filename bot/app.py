@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from bot.errors import ErrorReporter
 from bot.guard import FloodGuard
 from bot.handlers.client import ClientHandlers
 from bot.handlers.staff import STAFF_COMMANDS, StaffHandlers
+from bot.inbox import DurableQueue, handled
 from bot.outbox import Outbox
 from bot.retention import purge_expired
 from bot.settings import Settings
@@ -63,13 +65,15 @@ def build_application(
     """
     assert settings.token is not None, "a token is required to run in Telegram"
     assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
+    inbox = DurableQueue(storage)
     app = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=0))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(inbox)
+        .concurrent_updates(PerChatUpdateProcessor(done=partial(handled, storage)))
         .post_init(_start_worker)
         .post_stop(_stop_worker)
         .build()
@@ -136,6 +140,9 @@ async def start_application(
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
+    if isinstance(app.update_queue, DurableQueue):
+        # What a crash left unhandled goes first, before anything new is fetched.
+        await app.update_queue.replay(app.bot)
     assert app.updater is not None
     if webhook_url is None:
         await app.updater.start_polling(poll_interval=poll_pause, timeout=poll_timeout)

@@ -89,6 +89,7 @@ class ConversationService:
             replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
         if forgotten:
             await self.storage.checkpoint()  # or the -wal file keeps what was deleted
+            self.storage.checkpoint_after_update = True  # and again once its update is gone
         log.info(
             "event=handled kind=%s stage=%s request=%s",
             type(event).__name__, step.state.stage, request_no or "-",

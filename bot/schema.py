@@ -136,4 +136,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX staff_quota_chat ON staff_quota (chat_id, created_at);
     """,
+    # 5: each update is written here before Telegram is told the bot has it (the next
+    # getUpdates offset, or the webhook's answer) and deleted once handled: a kill at any
+    # moment loses no update. Rows live seconds, or until the next start after a crash.
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    """,
 )

@@ -216,6 +216,8 @@ class Storage:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
         self._lock = asyncio.Lock()
+        # Set by a deletion (/forget) so that `inbox_done` checkpoints after its update.
+        self.checkpoint_after_update = False
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -327,6 +329,30 @@ class Storage:
             (now, now),
         )
         return [int(r[0]) for r in rows]
+
+    async def inbox_put(self, update_id: int, payload: str) -> None:
+        """Keep an update until it is handled (see bot/inbox.py)."""
+        await self.execute(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+            (update_id, payload, now_iso()),
+        )
+
+    async def inbox_done(self, update_id: int) -> None:
+        """Forget an update that has been handled.
+
+        After a deletion (/forget) the update that asked for it is in the database files
+        too, names and all: the write-ahead log is emptied again once it is gone.
+        """
+        await self.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+        if self.checkpoint_after_update:
+            self.checkpoint_after_update = False
+            await self.checkpoint()
+
+    async def inbox_pending(self) -> list[str]:
+        """Return the updates received but not handled (a crash came between), in order."""
+        async with self._lock:
+            rows = await self.db.execute_fetchall("SELECT payload FROM inbox ORDER BY update_id")
+        return [str(r[0]) for r in rows]
 
     async def mark_sent(self, outbox_id: int, message_id: int | None) -> bool:
         """Record that Telegram accepted an outbox item, and drop its text.

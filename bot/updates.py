@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -20,8 +20,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     a slow Telegram call for one client does not hold up everybody else.
     """
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        done: Callable[[object], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        # Called once all of an update's handlers have run (bot/inbox.py forgets it then).
+        self._done = done
         self._locks: dict[int | None, asyncio.Lock] = {}
         self._waiting: dict[int | None, int] = {}
 
@@ -33,6 +39,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 await coroutine
+                if self._done is not None:
+                    await self._done(update)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

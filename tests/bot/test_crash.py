@@ -154,12 +154,6 @@ async def test_kill_9_while_an_update_is_being_handled_loses_nothing_and_doubles
     assert code == 0 and "Traceback" not in log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: python-telegram-bot confirms an update to Telegram (the next "
-    "getUpdates offset) before it is handled, so a kill before its transaction commits "
-    "loses it",
-)
 async def test_kill_9_before_an_update_is_stored_loses_no_tap(
     api: FakeBotApi, process: BotProcess
 ) -> None:

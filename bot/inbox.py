@@ -1,0 +1,65 @@
+"""Updates kept on disk from the moment they arrive until they are handled.
+
+python-telegram-bot tells Telegram it has an update (the next getUpdates offset, or the
+webhook's answer) as soon as the update is in its queue, before any handler has run: a
+kill between the two lost the update for good. Here the queue's `put` first writes the
+update to SQLite, so Telegram is only told once it is on disk; the update processor
+deletes it when its handlers are done; at the next start, what a crash left is handled
+first. Handlers claim update ids (`processed_updates`), so an update handled just before
+a crash is not handled twice.
+
+The rows hold what the client sent, for seconds (or until the start after a crash), never
+longer: they are deleted as soon as the update is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from typing import Any
+
+from telegram import Bot, Update
+
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+class DurableQueue(asyncio.Queue[object]):
+    """The Application's update queue, writing each update down before it is queued."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__()
+        self.storage = storage
+
+    async def put(self, item: object) -> None:
+        """Queue an update once it is on disk (if the disk refuses, queue it anyway)."""
+        if isinstance(item, Update):
+            payload = json.dumps(item.to_dict(), separators=(",", ":"), ensure_ascii=False)
+            try:
+                await self.storage.inbox_put(item.update_id, payload)
+            except sqlite3.Error as exc:
+                log.error("event=inbox_write_failed update_id=%s error=%s", item.update_id, exc)
+        await super().put(item)
+
+    async def replay(self, bot: Bot) -> int:
+        """Queue again what a crash left unhandled, oldest first; return how many."""
+        pending = await self.storage.inbox_pending()
+        for payload in pending:
+            update = Update.de_json(json.loads(payload), bot)
+            if update is not None:
+                await super().put(update)
+        if pending:
+            log.info("event=inbox_replayed updates=%s", len(pending))
+        return len(pending)
+
+
+async def handled(storage: Storage, update: Any) -> None:
+    """Forget an update once its handlers are done with it."""
+    if isinstance(update, Update):
+        try:
+            await storage.inbox_done(update.update_id)
+        except sqlite3.Error as exc:
+            log.error("event=inbox_delete_failed update_id=%s error=%s", update.update_id, exc)
