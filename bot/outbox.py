@@ -278,7 +278,9 @@ class Outbox:
             )  # fmt: skip
             loop.call_later(delay, self._wake.set)
             return False
-        del self._accepted[outbox_id]
+        # The sender and the worker's `record_due` may both have tried: the first one wins.
+        if self._accepted.pop(outbox_id, None) is None:
+            return True
         if not recorded:
             # Its row went while it was on its way (/forget, end of life): what it was about
             # is deleted, so the message staff now see must not keep it.
@@ -304,7 +306,8 @@ class Outbox:
         Their rows may be gone meanwhile (/forget): then the message is redacted.
         """
         for outbox_id, accepted in list(self._accepted.items()):
-            await self._record(outbox_id, accepted)
+            if accepted.tries:  # a record that failed before; fresh ones are their sender's
+                await self._record(outbox_id, accepted)
 
     async def record_accepted(self) -> None:
         """Try once more to record every delivery still unrecorded (at shutdown)."""
