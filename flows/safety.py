@@ -206,14 +206,16 @@ class SecondOpinion:
     # How many labelled examples it learned from (for `clinic-bot check`).
     examples: int = 0
 
-    def alarms(self, text: str, heard: bool = True) -> set[SafetyKind]:
+    def alarms(self, text: str, concepts: Sequence[str]) -> set[SafetyKind]:
         """Return the alarm kinds the model finds likely enough (often none).
 
-        `heard` says whether the phrase lists know any word of the message.
+        `concepts` are those the phrase lists found in the message (see `describe`): read
+        once by the check, not again by the model. None found: the model must be surer.
         """
         if len(_words(text)) < MODEL_WORDS:
             return set()
-        chances = self.model.probabilities(text)
+        heard = bool(concepts)
+        chances = self.model.probabilities(text, concepts)
         alarms = {k: chances.get(k.name.lower(), 0.0) for k in SafetyKind if k.alarm}
         if sum(alarms.values()) < (self.alarm_at if heard else self.unheard_at):
             return set()
@@ -254,12 +256,12 @@ class SafetyCheck:
     def assess(self, text: str) -> Assessment:
         """Return the kinds the message speaks of."""
         kinds: set[SafetyKind] = set()
-        heard = False
+        concepts: list[str] = []  # what `describe` would say, for the model
         for sentence in _sentences(self.reader.stems(text)):
             hits = self._hits(sentence)
             if not hits:
                 continue
-            heard = True
+            concepts.extend(h.concept for h in hits)
             found = {h.concept for h in hits}
             for rule in self.rules:
                 if not set(rule.concepts) <= found:
@@ -274,7 +276,7 @@ class SafetyCheck:
         # The model only adds an alarm: when unsure, the more serious kind. It must be
         # surer about a message with no word the phrase lists know.
         if self.second is not None and not any(k.alarm for k in kinds):
-            kinds |= self.second.alarms(text, heard)
+            kinds |= self.second.alarms(text, concepts)
         return Assessment(frozenset(kinds))
 
     def about_health(self, text: str) -> bool:

@@ -126,9 +126,13 @@ class KindModel:
         self._describe = describe
         return self
 
-    def _counts(self, text: str) -> tuple[Counts, Counts, Counts]:
+    def _counts(
+        self, text: str, described: Iterable[str] | None = None
+    ) -> tuple[Counts, Counts, Counts]:
         chars, words = _counts(text)
-        own = dict(Counter(_OWN_MARK + f for f in self._describe(text))) if self._describe else {}
+        if described is None and self._describe is not None:
+            described = self._describe(text)
+        own = dict(Counter(_OWN_MARK + f for f in described or ()))
         return chars, words, own
 
     def _vector(self, doc: tuple[Counts, ...]) -> dict[str, float]:
@@ -137,10 +141,13 @@ class KindModel:
             vector.update({f: v * scale for f, v in _weighted(counts, idf).items()})
         return vector
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Return each kind's probability for the message (they sum to 1)."""
+    def probabilities(self, text: str, described: Iterable[str] | None = None) -> dict[str, float]:
+        """Return each kind's probability for the message (they sum to 1).
+
+        `described`, when the caller has it already, is what `describe` says of the text.
+        """
         scores = [0.0] * len(self.kinds)
-        for feature, value in self._vector(self._counts(text)).items():
+        for feature, value in self._vector(self._counts(text, described)).items():
             weights = self._weights.get(feature)
             if weights is None:
                 continue
