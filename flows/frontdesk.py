@@ -117,7 +117,7 @@ class FrontDesk:
                     return Step(state.reset(), (said, self.menu(self.messages.text("cancelled"))))
                 if verb == "stay":
                     said = Reply(self.messages.text("kept_going"), edit=True)
-                    return Step(state, (said, self.booking.current(state, client)))
+                    return self._resume(state, client, said)
                 if verb == "prev" and state.stage is Stage.CONSENT:
                     return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
                 return self.booking.handle(state, client, event, now)
@@ -238,7 +238,6 @@ class FrontDesk:
         Returns None when the text is the answer to the current step (a name, a number).
         """
         m = self.messages
-        current = self.booking.current(state, client)
         control = m.control(text)
         if control in ("cancel", "menu"):
             if state.stage is Stage.CONSENT:
@@ -254,18 +253,22 @@ class FrontDesk:
                 return Step(state.reset(), (self.menu(m.text("cancelled")),))
             return went
         if control == "help":
-            return Step(state, (Reply(m.text("step_help")), current))
+            return self._resume(state, client, Reply(m.text("step_help")))
         decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
         field = state.stage in (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS)
         asked = m.is_question(text)
         if isinstance(decision, Answer) and (asked or not field or not self._fits(state, text)):
             # Answered, then the same step again: nothing typed here is stored.
-            return Step(state, (self.answer(decision.entry), current))
+            return self._resume(state, client, self.answer(decision.entry))
         if isinstance(decision, SmallTalkReply):
-            return Step(state, (Reply(m.text("field_small_talk")), current))
+            return self._resume(state, client, Reply(m.text("field_small_talk")))
         if field and asked and state.stage in (Stage.NAME, Stage.PHONE):
-            return Step(state, (Reply(m.text("field_question")), current))
+            return self._resume(state, client, Reply(m.text("field_question")))
         return None
+
+    def _resume(self, state: Conversation, client: Client, said: Reply) -> Step:
+        """Say something, then show the step the client was on again, unchanged."""
+        return Step(state, (said, self.booking.current(state, client)))
 
     def _fits(self, state: Conversation, text: str) -> bool:
         """Say whether the text could be the answer the current field asks for."""
@@ -279,7 +282,7 @@ class FrontDesk:
         stale = self.messages.text("stale_button")
         if state.stage in (Stage.IDLE, Stage.HANDOFF):
             return Step(state, (self.menu(stale),))
-        return Step(state, (Reply(stale), self.booking.current(state, client)))
+        return self._resume(state, client, Reply(stale))
 
     def _handoff(self, state: Conversation) -> Step:
         new = replace(state.reset(), stage=Stage.HANDOFF)
