@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.clinic import DEFAULT_CLINIC_FILE
-from bot.content import load_content
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import load_content
 from faq.content import read_yaml
 from faq.evaluate import evaluate, parse_cases
 

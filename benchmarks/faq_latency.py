@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.clinic import DEFAULT_CLINIC_FILE
-from bot.content import load_content
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import load_content
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "faq" / "cases"
 

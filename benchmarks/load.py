@@ -44,11 +44,11 @@ import yaml  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bot.app import POLL_PAUSE, build_application, start_application, stop_application  # noqa: E402
-from bot.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
-from bot.content import load_content  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.config.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
+from bot.config.content import load_content  # noqa: E402
+from bot.config.settings import Settings  # noqa: E402
+from bot.store.database import Storage  # noqa: E402
+from bot.telegram.app import POLL_PAUSE, build_application, start_application, stop_application  # noqa: E402
 from tests.bot.fake_bot_api import JSON, FakeBotApi  # noqa: E402
 
 TOKEN = "123456:BENCHMARK-token-for-the-fake-server"

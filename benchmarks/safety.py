@@ -34,8 +34,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
-from bot.content import Content, load_content  # noqa: E402
+from bot.config.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
+from bot.config.content import Content, load_content  # noqa: E402
 from flows.events import Client, Command, Event, Press, SafetyAlert, Step, Text  # noqa: E402
 from flows.safety import SafetyKind, SecondOpinion  # noqa: E402
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, load_examples  # noqa: E402

@@ -8,12 +8,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot import records
-from bot.content import Content
-from bot.conversation import ConversationService
-from bot.outbox import Outbox
-from bot.staff import StaffMember, StaffService
-from bot.storage import Storage
+from bot.config.content import Content
+from bot.services.conversations import ConversationService
+from bot.services.staff_desk import StaffMember, StaffService
+from bot.store import requests as records
+from bot.store.database import Storage
+from bot.telegram.delivery import Outbox
 from flows.events import Client, Command, Contact, Event, Press, Text
 
 CLIENT_CHAT = 1

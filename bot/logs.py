@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 REDACTED = "<token>"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clinic import DEFAULT_CLINIC_FILE
-from bot.content import Content, load_content
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import Content, load_content
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from telegram.ext import Application, ContextTypes
 
-from bot.app import build_application, start_application, stop_application
-from bot.content import Content
-from bot.settings import Settings
-from bot.storage import Storage
+from bot.config.content import Content
+from bot.config.settings import Settings
+from bot.store.database import Storage
+from bot.telegram.app import build_application, start_application, stop_application
 from tests.bot.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token-for-the-fake-server-only"

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import ContextTypes
 
-from bot.app import build_application, start_application, stop_application
-from bot.content import Content
-from bot.storage import Storage
+from bot.config.content import Content
+from bot.store.database import Storage
+from bot.telegram.app import build_application, start_application, stop_application
 from tests.bot.conftest import STAFF_CHAT, Running, make_settings
 from tests.bot.driver import Person
 from tests.bot.fake_bot_api import FakeBotApi

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clinic import DEFAULT_CLINIC_FILE
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import Content
 from bot.console import run_console
-from bot.content import Content
-from bot.storage import Storage
+from bot.store.database import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SET = ROOT / "tests" / "faq" / "cases" / "dev-set.yaml"

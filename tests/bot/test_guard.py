@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.guard import FloodGuard
+from bot.telegram.flood_guard import FloodGuard
 
 
 def test_clients_gone_quiet_are_forgotten_but_a_flood_is_still_caught() -> None:

@@ -7,8 +7,8 @@ from html import escape
 
 import pytest
 
-from bot.html_parts import split_html
-from bot.notify import handoff_html
+from bot.services.html_parts import split_html
+from bot.services.staff_views import handoff_html
 from tests.bot.telegram_html import parse_html, utf16_len
 
 ALPHABET = ["a", " ", "\n", "&", "<", ">", '"', "é", "😀", "x" * 7]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.clinic import DEFAULT_CLINIC_FILE, load_clinic
-from bot.model_cache import cached_learning
+from bot.config.clinic import DEFAULT_CLINIC_FILE, load_clinic
+from bot.config.model_cache import cached_learning
 from faq.kb import DEFAULT_KB_FILE, load_knowledge_base
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, Safety, load_safety
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import build_application, start_application, stop_application
-from bot.content import Content
-from bot.export import export_requests
-from bot.storage import Storage
+from bot.config.content import Content
+from bot.services.export import export_requests
+from bot.store.database import Storage
+from bot.telegram.app import build_application, start_application, stop_application
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
 from tests.bot.driver import Person, book, staff
 from tests.bot.fake_bot_api import FakeBotApi

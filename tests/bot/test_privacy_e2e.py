@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.logs import setup_logging
-from bot.retention import purge_expired
+from bot.services.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, TOKEN, Running
 from tests.bot.driver import Person, book, staff
 

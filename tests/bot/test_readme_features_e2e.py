@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.errors import ErrorReporter
+from bot.telegram.error_reporter import ErrorReporter
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book, staff
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox import Outbox
+from bot.telegram.delivery import Outbox
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book
 

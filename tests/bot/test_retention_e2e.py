@@ -6,9 +6,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.retention import purge_expired
-from bot.schema import MIGRATIONS
-from bot.storage import Storage
+from bot.services.retention import purge_expired
+from bot.store.database import Storage
+from bot.store.schema import MIGRATIONS
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running
 from tests.bot.driver import Person, book, staff
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.store.database import Storage
 from tests.bot.conftest import STAFF_CHAT, TOKEN
 from tests.bot.fake_bot_api import FakeBotApi
 from tests.bot.test_cli import GOOD_TOKEN, ROOT, assert_one_line_error, cli

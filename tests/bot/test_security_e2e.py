@@ -18,11 +18,11 @@ import pytest
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
-from bot.app import build_application, start_application, stop_application
-from bot.content import Content
-from bot.export import export_requests
+from bot.config.content import Content
 from bot.logs import setup_logging
-from bot.storage import Storage
+from bot.services.export import export_requests
+from bot.store.database import Storage
+from bot.telegram.app import build_application, start_application, stop_application
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings, settle
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi

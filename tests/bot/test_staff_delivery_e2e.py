@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.clinic import DEFAULT_CLINIC_FILE
-from bot.content import load_content
-from bot.outbox import Outbox
-from bot.storage import Storage
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import load_content
+from bot.store.database import Storage
+from bot.telegram.delivery import Outbox
 from faq.kb import DEFAULT_KB_FILE
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
 from tests.bot.driver import Person

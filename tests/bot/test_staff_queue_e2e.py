@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram.ext import AIORateLimiter
 
-from bot.conversation import STAFF_CAP
-from bot.outbox import Outbox
+from bot.services.conversations import STAFF_CAP
+from bot.telegram.delivery import Outbox
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book
 

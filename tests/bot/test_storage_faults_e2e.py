@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.busy import BusyRetry
-from bot.outbox import Outbox
+from bot.store.busy import BusyRetry
+from bot.telegram.delivery import Outbox
 from tests.bot.conftest import STAFF_CHAT, Running
 from tests.bot.driver import Person, book
 
@@ -122,7 +122,7 @@ async def test_a_staff_card_whose_request_is_forgotten_while_its_record_fails_is
     # The card reaches staff, recording that fails (full disk), the client asks /forget:
     # once the disk has room, the card staff see must not keep the health details.
     assert running.app is not None
-    caplog.set_level(logging.INFO, logger="bot.outbox")
+    caplog.set_level(logging.INFO, logger="bot.telegram.delivery")
     outbox: Outbox = running.app.bot_data["outbox"]
     outbox.backoff = 0.05
     ann = Person(running.api, 42, "Annabel")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
-from bot.clinic import load_clinic
+from bot.cli import main
+from bot.config.clinic import load_clinic
 from faq.content import ContentError
 from faq.kb import DEFAULT_KB_FILE, load_knowledge_base
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.content import Content
+from bot.config.content import Content
 from flows.events import (
     Client,
     Command,

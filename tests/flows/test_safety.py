@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content
+from bot.config.content import Content
 from faq.content import ContentError
 from flows.safety import SafetyKind
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, load_safety

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.storage import Transaction
+from bot.store.database import Transaction
 
 # A Bot API call for the staff chat: method, payload, outbox purpose, outbox ref.
 StaffCall = tuple[str, dict[str, Any], str, int | None]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.storage import now_iso
+from bot.store.database import now_iso
 from flows.events import Client, SubmitRequest
 
 OPEN_STATUSES = ("open", "needs_note", "contacted")

@@ -6,8 +6,8 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.content import Content
-from bot.records import FINAL_STATUSES, RequestRow
+from bot.config.content import Content
+from bot.store.requests import FINAL_STATUSES, RequestRow
 from flows.details import show_phone
 from flows.safety import SafetyKind
 from flows.screening import Level

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers.common import answer_quietly
+from bot.telegram.callbacks import answer_quietly
 
 
 class FloodGuard:

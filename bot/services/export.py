@@ -9,8 +9,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import dbfile, records
-from bot.storage import Storage
+from bot.store import dbfile
+from bot.store import requests as records
+from bot.store.database import Storage
 from flows.screening import Questionnaire
 
 COLUMNS = (

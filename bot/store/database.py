@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot import dbfile
-from bot.schema import MIGRATIONS
+from bot.store import dbfile
+from bot.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 

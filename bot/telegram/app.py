@@ -25,20 +25,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.busy import BusyRetry
-from bot.content import Content
-from bot.conversation import ConversationService
-from bot.errors import ErrorReporter
-from bot.guard import FloodGuard
-from bot.handlers.client import ClientHandlers
-from bot.handlers.staff import STAFF_COMMANDS, StaffHandlers
-from bot.inbox import DurableQueue, handled
-from bot.outbox import Outbox
-from bot.retention import purge_expired
-from bot.settings import Settings
-from bot.staff import StaffService
-from bot.storage import Storage
-from bot.updates import PerChatUpdateProcessor
+from bot.config.content import Content
+from bot.config.settings import Settings
+from bot.services.conversations import ConversationService
+from bot.services.retention import purge_expired
+from bot.services.staff_desk import StaffService
+from bot.store.busy import BusyRetry
+from bot.store.database import Storage
+from bot.telegram.client_handlers import ClientHandlers
+from bot.telegram.delivery import Outbox
+from bot.telegram.error_reporter import ErrorReporter
+from bot.telegram.flood_guard import FloodGuard
+from bot.telegram.inbox import DurableQueue, handled
+from bot.telegram.staff_handlers import STAFF_COMMANDS, StaffHandlers
+from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 # Seconds between one getUpdates call and the next. Idle, a message still arrives at once

@@ -13,7 +13,7 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
-from bot.html_parts import split_html, utf16_len
+from bot.services.html_parts import split_html, utf16_len
 from flows.replies import Key, KeyboardKind, Reply
 
 ApiCall = tuple[str, dict[str, Any]]

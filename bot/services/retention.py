@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.privacy import ABOUT_REQUESTS, delete_many, strip_held_alert
-from bot.staff_messages import HANDOFF, REQUEST, StaffCall, redact_staff_messages
-from bot.storage import Storage, Transaction, iso
+from bot.services.privacy import ABOUT_REQUESTS, delete_many, strip_held_alert
+from bot.store.database import Storage, Transaction, iso
+from bot.store.staff_messages import HANDOFF, REQUEST, StaffCall, redact_staff_messages
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_DAYS = 7  # long enough to ignore an update Telegram delivers again

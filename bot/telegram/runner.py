@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from telegram.error import InvalidToken
 
-from bot.app import build_application, start_application, stop_application
-from bot.content import Content
-from bot.settings import Settings, SettingsError
-from bot.storage import Storage
+from bot.config.content import Content
+from bot.config.settings import Settings, SettingsError
+from bot.store.database import Storage
+from bot.telegram.app import build_application, start_application, stop_application
 
 log = logging.getLogger(__name__)
 

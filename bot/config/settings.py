@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.clinic import DEFAULT_CLINIC_FILE
+from bot.config.clinic import DEFAULT_CLINIC_FILE
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DB = "clinic-bot.sqlite3"

@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import records
-from bot.content import Content
-from bot.notify import handoff_html, request_buttons, request_html
-from bot.privacy import forget_client
-from bot.render import staff_call, staff_calls, to_api_call
-from bot.storage import OutboxItem, Priority, Storage, Transaction
+from bot.config.content import Content
+from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.privacy import forget_client
+from bot.services.staff_views import handoff_html, request_buttons, request_html
+from bot.store import requests as records
+from bot.store.database import OutboxItem, Priority, Storage, Transaction
 from flows.events import (
     Client,
     Event,

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass, replace
 from html import escape
 
-from bot import records
-from bot.content import Content
-from bot.notify import (
+from bot.config.content import Content
+from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.staff_views import (
     BACK,
     STAFF_ACTIONS,
     needs_spoken_check,
@@ -16,9 +16,9 @@ from bot.notify import (
     request_html,
     spoken_check,
 )
-from bot.records import FINAL_STATUSES, RequestRow
-from bot.render import staff_call, staff_calls, to_api_call
-from bot.storage import Storage, Transaction
+from bot.store import requests as records
+from bot.store.database import Storage, Transaction
+from bot.store.requests import FINAL_STATUSES, RequestRow
 from flows.replies import Reply
 
 log = logging.getLogger(__name__)

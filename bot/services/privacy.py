@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.records import FINAL_STATUSES
-from bot.staff_messages import HANDOFF, REQUEST, StaffCall, redact_staff_messages, staff_messages_of
-from bot.storage import Transaction, now_iso
+from bot.store.database import Transaction, now_iso
+from bot.store.requests import FINAL_STATUSES
+from bot.store.staff_messages import (
+    HANDOFF,
+    REQUEST,
+    StaffCall,
+    redact_staff_messages,
+    staff_messages_of,
+)
 
 log = logging.getLogger(__name__)
 ABOUT_REQUESTS = "purpose IN ('request', 'staff_edit', 'staff_action')"

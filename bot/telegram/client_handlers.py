@@ -9,10 +9,10 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.busy import BusyRetry, when_free
-from bot.conversation import ConversationService, Handled
-from bot.handlers.common import answer_quietly
-from bot.outbox import Outbox
+from bot.services.conversations import ConversationService, Handled
+from bot.store.busy import BusyRetry, when_free
+from bot.telegram.callbacks import answer_quietly
+from bot.telegram.delivery import Outbox
 from flows.events import Client, Command, Contact, Event, NonText, Press, Text
 
 COMMANDS = ("start", "help", "topics", "book", "staff", "privacy", "forget", "cancel")

@@ -1,8 +1,8 @@
 """Fit the bot's own HTML into Telegram messages: split whole, never inside a tag or entity.
 
 Telegram counts its 4,096 limit on the text it shows (entities decoded, tags gone), in
-UTF-16 code units. The HTML given here is the bot's own (tags from `bot.notify`, client
-strings escaped), so a simple tokenizer reads it exactly.
+UTF-16 code units. The HTML given here is the bot's own (tags from
+`bot.services.staff_views`, client strings escaped), so a simple tokenizer reads it exactly.
 """
 
 from __future__ import annotations

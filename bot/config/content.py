@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.clinic import Clinic, load_clinic
-from bot.model_cache import cached_learning
+from bot.config.clinic import Clinic, load_clinic
+from bot.config.model_cache import cached_learning
 from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
 from faq.matcher import Matcher

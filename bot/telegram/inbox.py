@@ -22,7 +22,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from bot.storage import Storage
+from bot.store.database import Storage
 
 log = logging.getLogger(__name__)
 

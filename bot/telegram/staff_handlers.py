@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import answer_quietly
-from bot.outbox import Outbox
-from bot.staff import StaffMember, StaffService
+from bot.services.staff_desk import StaffMember, StaffService
+from bot.telegram.callbacks import answer_quietly
+from bot.telegram.delivery import Outbox
 
 STAFF_COMMANDS = ("requests", "request", "unanswered")
 

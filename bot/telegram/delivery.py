@@ -20,9 +20,9 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.html_parts import to_plain
-from bot.render import fit_text
-from bot.storage import OutboxItem, Storage
+from bot.services.api_calls import fit_text
+from bot.services.html_parts import to_plain
+from bot.store.database import OutboxItem, Storage
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0

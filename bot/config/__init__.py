@@ -1,0 +1,1 @@
+"""Settings from the environment and the clinic's content files, loaded and validated."""

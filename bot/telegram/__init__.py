@@ -1,0 +1,1 @@
+"""The Telegram adapter: the Application, handlers, update order, delivery to the Bot API."""
