@@ -11,7 +11,6 @@ from typing import Any
 from bot.config.content import Content
 from bot.services.conversations import ConversationService
 from bot.services.staff_desk import StaffMember, StaffService
-from bot.store import requests as records
 from bot.store.database import Storage
 from bot.telegram.delivery import Outbox
 from flows.events import Client, Command, Contact, Event, Press, Text
@@ -115,8 +114,8 @@ async def run_console(
                 )
                 out(f"    (staff sees: {notice})")
             elif line.startswith("sr "):
-                async with storage.reading() as db:
-                    target = await records.latest_linked_staff_message(db, STAFF_CHAT)
+                async with storage.reading() as tables:
+                    target = await tables.staff_messages.latest(STAFF_CHAT)
                 if target is None or not await staff.reply(None, target, line[3:], member):
                     out("    (nothing to reply to yet)")
             elif line.startswith("s/"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import (
     InlineKeyboardButton,
@@ -14,9 +14,20 @@ from telegram import (
 from telegram.constants import MessageLimit
 
 from bot.services.html_parts import split_html, utf16_len
+from bot.store.outbox import Priority, Purpose
 from flows.replies import Key, KeyboardKind, Reply
 
 ApiCall = tuple[str, dict[str, Any]]
+
+
+class StaffCall(NamedTuple):
+    """A Bot API call for the staff chat, with what the outbox needs to know about it."""
+
+    method: str
+    payload: dict[str, Any]
+    purpose: Purpose = Purpose.STAFF
+    ref: int | None = None
+    priority: Priority = Priority.NORMAL
 
 
 def to_api_call(reply: Reply, chat_id: int, edit_message_id: int | None = None) -> ApiCall:

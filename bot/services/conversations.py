@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.config.content import Content
-from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
 from bot.services.privacy import forget_client
 from bot.services.staff_views import handoff_html, request_buttons, request_html
-from bot.store import requests as records
-from bot.store.database import OutboxItem, Priority, Storage, Transaction
+from bot.store.database import Storage, Transaction
+from bot.store.outbox import OutboxItem, Priority, Purpose
 from flows.events import (
     Client,
     Event,
@@ -31,7 +30,6 @@ from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation
 
 log = logging.getLogger(__name__)
-_StaffCall = tuple[str, dict[str, Any], str, int | None, Priority]
 # At most this many messages to staff (handoffs and requests) per client in the window:
 # one client can then fill at most half a minute of the staff group's ~20 messages a
 # minute per hour. Urgent and crisis alerts are never counted or capped.
@@ -66,7 +64,7 @@ class ConversationService:
     ) -> Handled:
         """Handle one client event: decide, then store the outcome in one transaction."""
         async with self.storage.transaction() as tx:
-            chat = await tx.open_chat(update_id, client.chat_id)
+            chat = await tx.chats.open(update_id, client.chat_id)
             if chat is None:
                 log.info("event=duplicate_update update_id=%s", update_id)
                 return Handled((), caught_up=True, staff=False)
@@ -79,13 +77,13 @@ class ConversationService:
                 if request_no is not None:
                     reply = replace(reply, text=reply.text.replace(REQUEST_NO, str(request_no)))
                 method, payload = to_api_call(reply, client.chat_id, edit_message_id)
-                await tx.enqueue(client.chat_id, method, payload, "reply")
+                await tx.outbox.enqueue(client.chat_id, method, payload, Purpose.REPLY)
             # Staff messages are queued after the client's replies, so the client hears first.
-            for method, payload, purpose, ref, priority in staff_calls:
-                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref, priority)
+            for call in staff_calls:
+                await tx.outbox.enqueue(self.staff_chat_id, *call)
             forgotten = any(isinstance(e, Forget) for e in step.effects)
             if not forgotten and step.state != state:
-                await tx.save_state(client.chat_id, step.state.to_json())
+                await tx.chats.save_state(client.chat_id, step.state.to_json())
             replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
         if forgotten:
             await self.storage.checkpoint()  # or the -wal file keeps what was deleted
@@ -102,21 +100,21 @@ class ConversationService:
         if not wanted:
             return step
         limit, window = self.staff_cap
-        used = await tx.staff_messages_since(chat_id, datetime.now(UTC) - window)
+        used = await tx.chats.staff_messages_since(chat_id, datetime.now(UTC) - window)
         if used + wanted > limit:
             log.info("event=staff_cap_reached limit=%s", limit)
             return over_cap(step, self.content.messages.text("staff_cap"))
-        await tx.count_staff_messages(chat_id, wanted)
+        await tx.chats.count_staff_messages(chat_id, wanted)
         return step
 
     async def _apply(
         self, tx: Transaction, client: Client, step: Step
-    ) -> tuple[int | None, list[_StaffCall]]:
+    ) -> tuple[int | None, list[StaffCall]]:
         request_no = None
-        calls: list[_StaffCall] = []
+        calls: list[StaffCall] = []
         for effect in step.effects:
             if isinstance(effect, LogUnanswered):
-                await tx.log_unanswered(client.chat_id, effect.text, effect.best_id, effect.score)
+                await tx.unanswered.log(client.chat_id, effect.text, effect.best_id, effect.score)
             elif isinstance(effect, SubmitRequest):
                 request_no = await self._request(tx, client, effect, calls)
             elif isinstance(effect, UrgentAlert):
@@ -124,49 +122,46 @@ class ConversationService:
                     "urgent", Level.URGENT, (effect.flag,), "", "", "", "", effect.consent_at
                 )
                 request_no = await self._request(tx, client, urgent, calls)
-                await tx.hold(client.chat_id, request_no)
+                await tx.chats.hold(client.chat_id, request_no)
             elif isinstance(effect, SafetyAlert):
                 await self._safety_alert(tx, client, effect.kind, calls)
             elif isinstance(effect, Forget):
-                for method, payload, purpose, ref in await forget_client(
-                    tx, client.chat_id, self.staff_chat_id
-                ):
-                    calls.append((method, payload, purpose, ref, Priority.NORMAL))
+                calls += await forget_client(tx, client.chat_id, self.staff_chat_id)
             elif isinstance(effect, ForwardToStaff):
-                ref = await records.add_handoff(tx.db, client.chat_id, "in", effect.text)
+                ref = await tx.handoffs.add(client.chat_id, "in", effect.text)
                 html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
                 # All of it reaches staff: in several messages if the header and escaping
                 # make it longer than one (a reply to any of them answers the client).
                 for method, payload in staff_calls(self.staff_chat_id, html):
-                    calls.append((method, payload, "handoff", ref, Priority.NORMAL))
+                    calls.append(StaffCall(method, payload, Purpose.HANDOFF, ref))
         return request_no, calls
 
     async def _safety_alert(
-        self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[_StaffCall]
+        self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[StaffCall]
     ) -> None:
         """Alert staff once per open alert: a client repeating it does not flood the chat."""
         urgent = kind is not SafetyKind.CRISIS
         alert_kind = "urgent" if urgent else "crisis"
-        number = await tx.open_alert(client.chat_id, alert_kind)
+        number = await tx.requests.open_alert(client.chat_id, alert_kind)
         if number is None:
             flag = f"typed_{kind.name.lower()}"
             alert = SubmitRequest(alert_kind, Level.URGENT, (flag,), "", "", "", "", None)
             number = await self._request(tx, client, alert, calls)
         else:
-            await records.touch_request(tx.db, number)  # the client wrote again: still current
+            await tx.requests.touch(number)  # the client wrote again: still current
         if urgent:
-            await tx.hold(client.chat_id, number)
+            await tx.chats.hold(client.chat_id, number)
 
     async def _request(
-        self, tx: Transaction, client: Client, request: SubmitRequest, calls: list[_StaffCall]
+        self, tx: Transaction, client: Client, request: SubmitRequest, calls: list[StaffCall]
     ) -> int:
-        request_no = await records.add_request(tx.db, client, request)
-        row = await records.get_request(tx.db, request_no)
+        request_no = await tx.requests.add(client, request)
+        row = await tx.requests.get(request_no)
         assert row is not None
         html = request_html(row, self.content, [])
         method, payload = staff_call(self.staff_chat_id, html, request_buttons(row))
         # Urgent and crisis alerts go ahead of everything else waiting for the staff chat.
         priority = Priority.ALERT if request.kind in _ALERT_KINDS else Priority.NORMAL
-        calls.append((method, payload, "request", request_no, priority))
+        calls.append(StaffCall(method, payload, Purpose.REQUEST, request_no, priority))
         log.info("event=request_created request=%s kind=%s", request_no, request.kind)
         return request_no

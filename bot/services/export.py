@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.store import dbfile
-from bot.store import requests as records
 from bot.store.database import Storage
 from flows.screening import Questionnaire
 
@@ -38,15 +37,10 @@ async def export_requests(
     """Write every stored request to a CSV file; return how many were written."""
     storage = await Storage.open(db_path)
     try:
-        async with storage.reading() as db:
-            async with db.execute("SELECT id FROM requests ORDER BY id") as cursor:
-                ids = [int(r[0]) for r in await cursor.fetchall()]
+        async with storage.reading() as tables:
             rows = []
-            for request_id in ids:
-                req = await records.get_request(db, request_id)
-                if req is None:
-                    continue
-                actions = await records.actions_of(db, request_id)
+            for req in await tables.requests.all():
+                actions = await tables.requests.actions_of(req.id)
                 rows.append((
                     req.id, req.created_at, req.kind, req.status, req.level,
                     "; ".join(questionnaire.labels(req.flags)), req.name, req.phone,

@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.services.privacy import ABOUT_REQUESTS, delete_many, strip_held_alert
-from bot.store.database import Storage, Transaction, iso
-from bot.store.staff_messages import HANDOFF, REQUEST, StaffCall, redact_staff_messages
+from bot.services.api_calls import StaffCall
+from bot.services.privacy import redact_staff_messages, strip_held_alert
+from bot.store.database import Storage, Transaction
+from bot.store.outbox import ABOUT_REQUESTS, Purpose
+from bot.store.staff_messages import About
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_DAYS = 7  # long enough to ignore an update Telegram delivers again
@@ -40,36 +42,26 @@ async def purge_expired(
     Contacted. The staff-chat edits are queued for the outbox; wake it afterwards.
     """
     now = now or datetime.now(UTC)
-    short = iso(now - timedelta(days=retention_days))
-    long = iso(now - timedelta(days=request_days))
+    short = now - timedelta(days=retention_days)
+    long = now - timedelta(days=request_days)
     async with storage.transaction() as tx:
-        cursor = await tx.db.execute("DELETE FROM conversations WHERE updated_at < ?", (short,))
-        conversations = cursor.rowcount
+        conversations = await tx.chats.forget_idle(short)
         ended = await _end_requests(tx, long, request_days, staff_chat)
-        handoffs = [
-            int(r[0])
-            for r in await tx.db.execute_fetchall(
-                "SELECT id FROM handoff WHERE created_at < ?", (short,)
-            )
-        ]
+        handoffs = await tx.handoffs.older_than(short)
         calls = await redact_staff_messages(
-            tx, HANDOFF, handoffs, lambda _: f"Message deleted after {retention_days} days."
+            tx, About.HANDOFF, handoffs, lambda _: f"Message deleted after {retention_days} days."
         )
-        await delete_many(tx, "outbox", "ref", handoffs, "purpose = 'handoff'")
-        await delete_many(tx, "handoff", "id", handoffs)
+        await tx.outbox.forget_about((Purpose.HANDOFF,), handoffs)
+        await tx.handoffs.delete(handoffs)
         other = len(handoffs)
-        for sql, cutoff in (
-            ("DELETE FROM unanswered WHERE created_at < ?", short),
-            ("DELETE FROM outbox WHERE sent_at < ? OR gave_up_at < ?", short),
-            # Nothing waits longer than a request lives, delivered or not.
-            ("DELETE FROM outbox WHERE created_at < ?", long),
-            ("DELETE FROM processed_updates WHERE processed_at < ?", _days_before(now)),
-        ):
-            cursor = await tx.db.execute(sql, (cutoff,) * sql.count("?"))
-            other += cursor.rowcount
+        other += await tx.unanswered.forget_older(short)
+        other += await tx.outbox.forget_settled(short)
+        # Nothing waits longer than a request lives, delivered or not.
+        other += await tx.outbox.forget_queued_before(long)
+        other += await tx.chats.forget_updates(now - timedelta(days=UPDATE_IDS_DAYS))
         # Queued last, so that the deletions above cannot take them away.
-        for method, payload, purpose, ref in ended.calls + calls:
-            await tx.enqueue(staff_chat, method, payload, purpose, ref)
+        for call in ended.calls + calls:
+            await tx.outbox.enqueue(staff_chat, call.method, call.payload, call.purpose, call.ref)
     # The -wal file still holds the deleted rows until it is checkpointed.
     await storage.checkpoint()
     report = PurgeReport(conversations, ended.deleted, other)
@@ -87,26 +79,17 @@ class _Ended:
     calls: list[StaffCall]
 
 
-async def _end_requests(tx: Transaction, before: str, days: int, staff_chat: int) -> _Ended:
+async def _end_requests(tx: Transaction, before: datetime, days: int, staff_chat: int) -> _Ended:
     """Delete requests last active before `before`; strip the ones behind a hold instead."""
-    rows = await tx.db.execute_fetchall(
-        "SELECT r.id, r.redacted_at, h.chat_id IS NOT NULL FROM requests r "
-        "LEFT JOIN holds h ON h.request_id = r.id WHERE coalesce(r.active_at, r.created_at) < ?",
-        (before,),
-    )
-    ended = [int(r[0]) for r in rows if not r[2]]
-    bare = [int(r[0]) for r in rows if r[2] and r[1] is None]
+    ending = await tx.requests.ending(before)
+    ended = [r.id for r in ending if not r.held]
+    bare = [r.id for r in ending if r.held and not r.stripped]
     why = f"after {days} days"
     calls = await redact_staff_messages(
-        tx, REQUEST, ended, lambda n: f"Request #{n}: details deleted {why}."
+        tx, About.REQUEST, ended, lambda n: f"Request #{n}: details deleted {why}."
     )
     for request_id in bare:
         calls += await strip_held_alert(tx, request_id, staff_chat, why)
-    await delete_many(tx, "request_actions", "request_id", ended)
-    await delete_many(tx, "outbox", "ref", ended, ABOUT_REQUESTS)
-    await delete_many(tx, "requests", "id", ended)
+    await tx.outbox.forget_about(ABOUT_REQUESTS, ended)
+    await tx.requests.delete(ended)
     return _Ended(len(ended), len(bare), calls)
-
-
-def _days_before(now: datetime, days: int = UPDATE_IDS_DAYS) -> str:
-    return iso(now - timedelta(days=days))

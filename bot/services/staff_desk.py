@@ -16,8 +16,8 @@ from bot.services.staff_views import (
     request_html,
     spoken_check,
 )
-from bot.store import requests as records
 from bot.store.database import Storage, Transaction
+from bot.store.outbox import Purpose
 from bot.store.requests import FINAL_STATUSES, RequestRow
 from flows.replies import Reply
 
@@ -63,9 +63,9 @@ class StaffService:
         if not number.isdigit() or (action not in STAFF_ACTIONS and action != BACK):
             return "That button is no longer valid."
         async with self.storage.transaction() as tx:
-            if update_id is not None and not await tx.claim_update(update_id):
+            if update_id is not None and not await tx.chats.claim_update(update_id):
                 return "Already done."
-            req = await records.get_request(tx.db, int(number))
+            req = await tx.requests.get(int(number))
             if req is None:
                 return f"Request #{number} no longer exists (the client may have withdrawn it)."
             if req.status in FINAL_STATUSES:
@@ -78,7 +78,7 @@ class StaffService:
                 await self._show(tx, req, message_id, spoken=True)
                 return "Please confirm you have spoken to the client first."
             status = STAFF_ACTIONS[action][0]
-            await records.record_action(tx.db, req.id, action, status, staff.name)
+            await tx.requests.record_action(req.id, action, status, staff.name)
             req = replace(req, status=status)
             await self._show(tx, req, message_id)
             await self._tell_client(tx, req, action)
@@ -90,22 +90,22 @@ class StaffService:
     ) -> bool:
         """Deliver a staff reply to the client a staff-chat message was about."""
         async with self.storage.transaction() as tx:
-            if update_id is not None and not await tx.claim_update(update_id):
+            if update_id is not None and not await tx.chats.claim_update(update_id):
                 return False
-            chat_id = await records.client_of_staff_message(tx.db, self.staff_chat_id, reply_to)
+            chat_id = await tx.staff_messages.client_of(self.staff_chat_id, reply_to)
             if chat_id is None:
                 return False
-            await records.add_handoff(tx.db, chat_id, "out", text)
+            await tx.handoffs.add(chat_id, "out", text)
             body = self.content.messages.text("handoff_reply", text=text)
             method, payload = to_api_call(Reply(body), chat_id)
-            await tx.enqueue(chat_id, method, payload, "handoff_reply")
+            await tx.outbox.enqueue(chat_id, method, payload, Purpose.HANDOFF_REPLY)
             note = f"✓ Sent to the client by {escape(staff.name)}."
             method, payload = staff_call(self.staff_chat_id, note)
             payload["reply_parameters"] = {
                 "message_id": reply_to,
                 "allow_sending_without_reply": True,
             }
-            await tx.enqueue(self.staff_chat_id, method, payload, "staff")
+            await tx.outbox.enqueue(self.staff_chat_id, method, payload, Purpose.STAFF)
         log.info("event=staff_reply_delivered")
         return True
 
@@ -113,10 +113,10 @@ class StaffService:
         """Answer /requests, /request N or /unanswered in the staff chat."""
         buttons: list[list[tuple[str, str]]] = []
         async with self.storage.transaction() as tx:
-            if update_id is not None and not await tx.claim_update(update_id):
+            if update_id is not None and not await tx.chats.claim_update(update_id):
                 return
             if name == "request" and args and args[0].lstrip("#").isdigit():
-                req = await records.get_request(tx.db, int(args[0].lstrip("#")))
+                req = await tx.requests.get(int(args[0].lstrip("#")))
                 if req is None:
                     html = f"There is no request #{escape(args[0].lstrip('#'))}."
                 else:
@@ -128,13 +128,13 @@ class StaffService:
                 html = await self._unanswered(tx)
             else:
                 html = await self._open(tx)
-            purpose = "request" if buttons else "staff"
+            purpose = Purpose.REQUEST if buttons else Purpose.STAFF
             ref = int(args[0].lstrip("#")) if buttons else None
             for method, payload in staff_calls(self.staff_chat_id, html, buttons):
-                await tx.enqueue(self.staff_chat_id, method, payload, purpose, ref)
+                await tx.outbox.enqueue(self.staff_chat_id, method, payload, purpose, ref)
 
     async def _open(self, tx: Transaction) -> str:
-        rows = await records.open_requests(tx.db)
+        rows = await tx.requests.still_open()
         if not rows:
             return "No open requests. 🎉"
         lines = ["<b>Open requests</b> (use /request N for details)"]
@@ -144,11 +144,7 @@ class StaffService:
         return "\n".join(lines)
 
     async def _unanswered(self, tx: Transaction) -> str:
-        async with tx.db.execute(
-            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id) FROM unanswered "
-            "GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT 15"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await tx.unanswered.most_frequent(15)
         if not rows:
             return "No unanswered questions logged yet."
         lines = ["<b>Most frequent unanswered questions</b> (count · best guess)"]
@@ -157,7 +153,7 @@ class StaffService:
         return "\n".join(lines)
 
     async def _html(self, tx: Transaction, req: RequestRow) -> str:
-        actions = await records.actions_of(tx.db, req.id)
+        actions = await tx.requests.actions_of(req.id)
         return request_html(req, self.content, actions)
 
     async def _show(
@@ -170,16 +166,18 @@ class StaffService:
             html, buttons = spoken_check(req, html)
         _, payload = staff_call(self.staff_chat_id, html, buttons)
         payload["message_id"] = message_id
-        await tx.enqueue(self.staff_chat_id, "editMessageText", payload, "staff_edit", req.id)
+        await tx.outbox.enqueue(
+            self.staff_chat_id, "editMessageText", payload, Purpose.STAFF_EDIT, req.id
+        )
 
     async def _tell_client(self, tx: Transaction, req: RequestRow, action: str) -> None:
         if req.kind == "urgent":
             # The client was stopped on an urgent answer or message: once staff have spoken
             # to them, they may book again. They get no automatic message about it.
-            await tx.release_hold(req.chat_id)
+            await tx.chats.release_hold(req.chat_id)
             return
         if req.kind == "crisis":
             return
         text = self.content.messages.text(_CLIENT_TEXTS[action], request_no=str(req.id))
         method, payload = to_api_call(Reply(text), req.chat_id)
-        await tx.enqueue(req.chat_id, method, payload, "staff_action", req.id)
+        await tx.outbox.enqueue(req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id)

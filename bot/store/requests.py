@@ -1,13 +1,14 @@
-"""Requests, staff actions and handoff messages in the database."""
+"""Requests and the staff actions on them."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
-from bot.store.database import now_iso
+from bot.store.sql import Sql, iso, marks, now_iso
 from flows.events import Client, SubmitRequest
 
 OPEN_STATUSES = ("open", "needs_note", "contacted")
@@ -34,6 +35,15 @@ class RequestRow:
     created_at: str
 
 
+@dataclass(frozen=True)
+class Ending:
+    """A request whose time is up: deleted, or stripped bare if it is behind a hold."""
+
+    id: int
+    held: bool
+    stripped: bool  # already bare
+
+
 _COLUMNS = (
     "id, chat_id, username, first_name, kind, level, flags, name, phone, times, concern, "
     "consent_at, status, created_at"
@@ -47,101 +57,116 @@ def _row(r: aiosqlite.Row) -> RequestRow:
     )  # fmt: skip
 
 
-async def add_request(db: aiosqlite.Connection, client: Client, req: SubmitRequest) -> int:
-    """Store a new request and return its number."""
-    level = req.level.word if req.level is not None else "NONE"
-    now = now_iso()
-    cursor = await db.execute(
-        "INSERT INTO requests (chat_id, username, first_name, kind, level, flags, name, phone, "
-        "times, concern, consent_at, status, created_at, active_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-        (
-            client.chat_id, client.username, client.first_name, req.kind, level,
-            json.dumps(list(req.flags)), req.name, req.phone, req.times, req.concern,
-            req.consent_at, now, now,
-        ),
-    )  # fmt: skip
-    return int(cursor.lastrowid or 0)
+class Requests:
+    """Appointment requests, call-backs and alerts, with who did what to them."""
 
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
 
-async def get_request(db: aiosqlite.Connection, request_id: int) -> RequestRow | None:
-    """Return one request."""
-    sql = f"SELECT {_COLUMNS} FROM requests WHERE id = ?"  # noqa: S608 (constant columns)
-    async with db.execute(sql, (request_id,)) as c:
-        row = await c.fetchone()
-    return _row(row) if row else None
+    async def add(self, client: Client, req: SubmitRequest) -> int:
+        """Store a new request and return its number."""
+        level = req.level.word if req.level is not None else "NONE"
+        now = now_iso()
+        return await self.sql.insert(
+            "INSERT INTO requests (chat_id, username, first_name, kind, level, flags, name, "
+            "phone, times, concern, consent_at, status, created_at, active_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            (
+                client.chat_id, client.username, client.first_name, req.kind, level,
+                json.dumps(list(req.flags)), req.name, req.phone, req.times, req.concern,
+                req.consent_at, now, now,
+            ),
+        )  # fmt: skip
 
+    async def get(self, request_id: int) -> RequestRow | None:
+        """Return one request."""
+        sql = f"SELECT {_COLUMNS} FROM requests WHERE id = ?"  # noqa: S608 (constant columns)
+        rows = await self.sql.rows(sql, (request_id,))
+        return _row(rows[0]) if rows else None
 
-async def open_requests(db: aiosqlite.Connection, limit: int = 30) -> list[RequestRow]:
-    """Return requests staff still have to act on, oldest first."""
-    marks = ", ".join("?" for _ in OPEN_STATUSES)
-    sql = f"SELECT {_COLUMNS} FROM requests WHERE status IN ({marks}) ORDER BY id LIMIT ?"  # noqa: S608
-    async with db.execute(sql, (*OPEN_STATUSES, limit)) as cursor:
-        return [_row(r) for r in await cursor.fetchall()]
+    async def all(self) -> list[RequestRow]:
+        """Return every stored request, oldest first."""
+        sql = f"SELECT {_COLUMNS} FROM requests ORDER BY id"  # noqa: S608 (constant columns)
+        return [_row(r) for r in await self.sql.rows(sql)]
 
+    async def still_open(self, limit: int = 30) -> list[RequestRow]:
+        """Return requests staff still have to act on, oldest first."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM requests "  # noqa: S608 (constant columns)
+            f"WHERE status IN ({marks(OPEN_STATUSES)}) ORDER BY id LIMIT ?"
+        )
+        return [_row(r) for r in await self.sql.rows(sql, (*OPEN_STATUSES, limit))]
 
-async def record_action(
-    db: aiosqlite.Connection, request_id: int, action: str, status: str, staff: str
-) -> None:
-    """Record who did what to a request, and its new status."""
-    now = now_iso()
-    closed = now if status in FINAL_STATUSES else None
-    await db.execute(
-        "UPDATE requests SET status = ?, closed_at = coalesce(closed_at, ?), active_at = ? "
-        "WHERE id = ?",
-        (status, closed, now, request_id),
-    )
-    await db.execute(
-        "INSERT INTO request_actions (request_id, action, staff, created_at) VALUES (?, ?, ?, ?)",
-        (request_id, action, staff, now),
-    )
+    async def open_alert(self, chat_id: int, kind: str) -> int | None:
+        """Return a client's alert of this kind that staff have not acted on yet."""
+        rows = await self.sql.rows(
+            "SELECT id FROM requests WHERE chat_id = ? AND kind = ? AND status = 'open' "
+            "ORDER BY id DESC LIMIT 1",
+            (chat_id, kind),
+        )
+        return next((int(r[0]) for r in rows), None)
 
+    async def of_chat(self, chat_id: int, keep: int | None) -> list[tuple[int, str]]:
+        """Return a client's requests (number, status), leaving out `keep`."""
+        rows = await self.sql.rows(
+            "SELECT id, status FROM requests WHERE chat_id = ? AND id IS NOT ?", (chat_id, keep)
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
 
-async def touch_request(db: aiosqlite.Connection, request_id: int) -> None:
-    """Record activity on a request (its end of life counts from the last activity)."""
-    await db.execute("UPDATE requests SET active_at = ? WHERE id = ?", (now_iso(), request_id))
+    async def record_action(self, request_id: int, action: str, status: str, staff: str) -> None:
+        """Record who did what to a request, and its new status."""
+        now = now_iso()
+        closed = now if status in FINAL_STATUSES else None
+        await self.sql.run(
+            "UPDATE requests SET status = ?, closed_at = coalesce(closed_at, ?), active_at = ? "
+            "WHERE id = ?",
+            (status, closed, now, request_id),
+        )
+        await self.sql.run(
+            "INSERT INTO request_actions (request_id, action, staff, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (request_id, action, staff, now),
+        )
 
+    async def touch(self, request_id: int) -> None:
+        """Record activity on a request (its end of life counts from the last activity)."""
+        await self.sql.run(
+            "UPDATE requests SET active_at = ? WHERE id = ?", (now_iso(), request_id)
+        )
 
-async def actions_of(db: aiosqlite.Connection, request_id: int) -> list[tuple[str, str, str]]:
-    """Return a request's staff actions: action, staff member, time."""
-    async with db.execute(
-        "SELECT action, staff, created_at FROM request_actions WHERE request_id = ? ORDER BY id",
-        (request_id,),
-    ) as cursor:
-        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+    async def actions_of(self, request_id: int) -> list[tuple[str, str, str]]:
+        """Return a request's staff actions: action, staff member, time."""
+        rows = await self.sql.rows(
+            "SELECT action, staff, created_at FROM request_actions WHERE request_id = ? "
+            "ORDER BY id",
+            (request_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
+    async def strip(self, request_id: int) -> None:
+        """Keep only the bare request: no name, phone, items, profile or consent time."""
+        await self.sql.run(
+            "UPDATE requests SET username = NULL, first_name = '', name = '', phone = '', "
+            "times = '', concern = '', flags = '[]', consent_at = NULL, redacted_at = ? "
+            "WHERE id = ?",
+            (now_iso(), request_id),
+        )
 
-async def add_handoff(db: aiosqlite.Connection, chat_id: int, direction: str, text: str) -> int:
-    """Store a message between a client and staff; return its id."""
-    cursor = await db.execute(
-        "INSERT INTO handoff (chat_id, direction, text, created_at) VALUES (?, ?, ?, ?)",
-        (chat_id, direction, text, now_iso()),
-    )
-    return int(cursor.lastrowid or 0)
+    async def ending(self, before: datetime) -> list[Ending]:
+        """Return the requests last active before a time, and whether a hold keeps them."""
+        rows = await self.sql.rows(
+            "SELECT r.id, h.chat_id IS NOT NULL, r.redacted_at IS NOT NULL FROM requests r "
+            "LEFT JOIN holds h ON h.request_id = r.id "
+            "WHERE coalesce(r.active_at, r.created_at) < ?",
+            (iso(before),),
+        )
+        return [Ending(int(r[0]), bool(r[1]), bool(r[2])) for r in rows]
 
-
-async def client_of_staff_message(
-    db: aiosqlite.Connection, staff_chat: int, message_id: int
-) -> int | None:
-    """Return the client chat a staff-chat message was about (a request or a handoff)."""
-    async with db.execute(
-        "SELECT kind, ref FROM staff_messages WHERE chat_id = ? AND message_id = ?",
-        (staff_chat, message_id),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return None
-    table = "requests" if row[0] == "request" else "handoff"
-    async with db.execute(f"SELECT chat_id FROM {table} WHERE id = ?", (row[1],)) as cursor:  # noqa: S608
-        found = await cursor.fetchone()
-    return int(found[0]) if found else None
-
-
-async def latest_linked_staff_message(db: aiosqlite.Connection, staff_chat: int) -> int | None:
-    """Return the newest staff-chat message that is about a client (request or handoff)."""
-    async with db.execute(
-        "SELECT message_id FROM staff_messages WHERE chat_id = ? ORDER BY rowid DESC LIMIT 1",
-        (staff_chat,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else None
+    async def delete(self, ids: list[int]) -> None:
+        """Delete these requests and their staff actions."""
+        if ids:
+            await self.sql.run(
+                f"DELETE FROM request_actions WHERE request_id IN ({marks(ids)})",  # noqa: S608
+                ids,
+            )
+            await self.sql.run(f"DELETE FROM requests WHERE id IN ({marks(ids)})", ids)  # noqa: S608

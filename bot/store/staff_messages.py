@@ -1,39 +1,59 @@
-"""Staff-chat messages about a request or a client's message: find them, and redact them."""
+"""Which staff-chat messages are about which request or client message.
+
+Rows are added by a trigger when a request or handoff message is delivered (see
+schema.py), and kept as long as what they are about.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from enum import StrEnum
 
-from bot.store.database import Transaction
-
-# A Bot API call for the staff chat: method, payload, outbox purpose, outbox ref.
-StaffCall = tuple[str, dict[str, Any], str, int | None]
-REQUEST = "request"
-HANDOFF = "handoff"
+from bot.store.sql import Sql
 
 
-async def staff_messages_of(tx: Transaction, kind: str, ref: int) -> list[tuple[int, int]]:
-    """Return the staff-chat messages (chat, message id) about one request or handoff."""
-    rows = await tx.db.execute_fetchall(
-        "SELECT chat_id, message_id FROM staff_messages WHERE kind = ? AND ref = ? ORDER BY rowid",
-        (kind, ref),
-    )
-    return [(int(r[0]), int(r[1])) for r in rows]
+class About(StrEnum):
+    """What a staff-chat message shows."""
+
+    REQUEST = "request"
+    HANDOFF = "handoff"
 
 
-async def redact_staff_messages(
-    tx: Transaction, kind: str, refs: list[int], line: Callable[[int], str]
-) -> list[StaffCall]:
-    """Return edits that replace every staff message about these refs with one line.
+class StaffMessages:
+    """The staff_messages table."""
 
-    The message ids are forgotten with them: what they were about is being deleted.
-    Without `reply_markup`, an edit also takes the message's buttons away.
-    """
-    calls: list[StaffCall] = []
-    for ref in refs:
-        for chat_id, message_id in await staff_messages_of(tx, kind, ref):
-            payload = {"chat_id": chat_id, "message_id": message_id, "text": line(ref)}
-            calls.append(("editMessageText", payload, "staff_edit", None))
-        await tx.db.execute("DELETE FROM staff_messages WHERE kind = ? AND ref = ?", (kind, ref))
-    return calls
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    async def of(self, about: About, ref: int) -> list[tuple[int, int]]:
+        """Return the staff-chat messages (chat, message id) about one request or handoff."""
+        rows = await self.sql.rows(
+            "SELECT chat_id, message_id FROM staff_messages WHERE kind = ? AND ref = ? "
+            "ORDER BY rowid",
+            (about.value, ref),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def forget(self, about: About, ref: int) -> None:
+        """Forget the staff-chat messages about one request or handoff."""
+        await self.sql.run(
+            "DELETE FROM staff_messages WHERE kind = ? AND ref = ?", (about.value, ref)
+        )
+
+    async def client_of(self, staff_chat: int, message_id: int) -> int | None:
+        """Return the client chat a staff-chat message was about (a request or a handoff)."""
+        rows = await self.sql.rows(
+            "SELECT coalesce(r.chat_id, h.chat_id) FROM staff_messages m "
+            "LEFT JOIN requests r ON m.kind = 'request' AND r.id = m.ref "
+            "LEFT JOIN handoff h ON m.kind = 'handoff' AND h.id = m.ref "
+            "WHERE m.chat_id = ? AND m.message_id = ?",
+            (staff_chat, message_id),
+        )
+        return next((int(r[0]) for r in rows if r[0] is not None), None)
+
+    async def latest(self, staff_chat: int) -> int | None:
+        """Return the newest staff-chat message that is about a client (request or handoff)."""
+        rows = await self.sql.rows(
+            "SELECT message_id FROM staff_messages WHERE chat_id = ? ORDER BY rowid DESC LIMIT 1",
+            (staff_chat,),
+        )
+        return next((int(r[0]) for r in rows), None)

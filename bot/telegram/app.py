@@ -183,7 +183,7 @@ async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> No
 
 async def _start_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     outbox: Outbox = app.bot_data["outbox"]
-    pending = await outbox.storage.retry_pending_now()
+    pending = await outbox.storage.outbox.retry_all_now()
     if pending:
         log.info("event=outbox_resume pending=%s", pending)
     app.bot_data["outbox_task"] = asyncio.create_task(outbox.run(), name="outbox")

@@ -22,7 +22,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.services.api_calls import fit_text
 from bot.services.html_parts import to_plain
-from bot.store.database import OutboxItem, Storage
+from bot.store.database import Storage
+from bot.store.outbox import OutboxItem, Purpose
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
@@ -30,9 +31,9 @@ BATCH = 50  # outbox items read at a time for one chat
 # Longest wait between two tries at recording that Telegram accepted an item.
 MAX_MARK_BACKOFF = 30.0
 # What a staff message says once what it was about was deleted while it was being sent.
-LATE_REDACTIONS = {
-    "request": "Request #{ref}: details deleted.",
-    "handoff": "Message deleted.",
+LATE_REDACTIONS: dict[str, str] = {
+    Purpose.REQUEST: "Request #{ref}: details deleted.",
+    Purpose.HANDOFF: "Message deleted.",
 }
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 StaffChatMoved = Callable[[int], None]
@@ -99,7 +100,7 @@ class Outbox:
         """
         if chats is None:
             await self.record_due()
-            chats = await self.storage.chats_with_pending_outbox()
+            chats = await self.storage.outbox.chats_due()
         counts = await asyncio.gather(*(self._flush_chat(chat) for chat in chats))
         return sum(counts)
 
@@ -137,7 +138,7 @@ class Outbox:
         batch = 1 if chat_id == self.staff_chat_id else BATCH
         delivered = 0
         while True:
-            items = await self.storage.pending_outbox(chat_id, batch)
+            items = await self.storage.outbox.due(chat_id, batch)
             sent = await self._deliver_in_order(items)
             delivered += sent
             if sent < len(items) or len(items) < batch:
@@ -216,7 +217,7 @@ class Outbox:
             "supergroup; messages now go to the new id; set STAFF_CHAT_ID=%s",
             old, new, new,
         )  # fmt: skip
-        moved = await self.storage.move_chat_outbox(old, new)
+        moved = await self.storage.outbox.move_chat(old, new)
         self.staff_chat_id = new
         for follow in self.on_staff_chat_moved:
             follow(new)
@@ -267,7 +268,7 @@ class Outbox:
         if not force and loop.time() < accepted.next_try:
             return False
         try:
-            recorded = await self.storage.mark_sent(outbox_id, accepted.message_id)
+            recorded = await self.storage.outbox.mark_sent(outbox_id, accepted.message_id)
         except sqlite3.Error as exc:
             delay = min(MAX_MARK_BACKOFF, self.backoff * 2.0 ** min(accepted.tries, 9))
             accepted.tries += 1
@@ -324,13 +325,13 @@ class Outbox:
             reason,
         )
         retry_at = datetime.now(UTC) + timedelta(seconds=seconds)
-        await self.storage.mark_failed(item.id, reason, retry_at)
+        await self.storage.outbox.mark_failed(item.id, reason, retry_at)
 
     async def _give_up(self, item: OutboxItem, reason: str) -> None:
         log.error(
             "event=outbox_gave_up outbox_id=%s purpose=%s reason=%s", item.id, item.purpose, reason
         )
-        await self.storage.give_up(item.id, reason)
+        await self.storage.outbox.give_up(item.id, reason)
 
 
 def _markup(data: dict[str, Any]) -> ReplyMarkup:

@@ -39,14 +39,14 @@ class DurableQueue(asyncio.Queue[object]):
         if isinstance(item, Update):
             payload = json.dumps(item.to_dict(), separators=(",", ":"), ensure_ascii=False)
             try:
-                await self.storage.inbox_put(item.update_id, payload)
+                await self.storage.inbox.put(item.update_id, payload)
             except sqlite3.Error as exc:
                 log.error("event=inbox_write_failed update_id=%s error=%s", item.update_id, exc)
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:
         """Queue again what a crash left unhandled, oldest first; return how many."""
-        pending = await self.storage.inbox_pending()
+        pending = await self.storage.inbox.pending()
         for payload in pending:
             update = Update.de_json(json.loads(payload), bot)
             if update is not None:
@@ -60,6 +60,12 @@ async def handled(storage: Storage, update: Any) -> None:
     """Forget an update once its handlers are done with it."""
     if isinstance(update, Update):
         try:
-            await storage.inbox_done(update.update_id)
+            await storage.inbox.done(update.update_id)
         except sqlite3.Error as exc:
             log.error("event=inbox_delete_failed update_id=%s error=%s", update.update_id, exc)
+            return
+        if storage.checkpoint_after_update:
+            # After a deletion (/forget) the update that asked for it was in the database
+            # files too, names and all: the write-ahead log is emptied again once it is gone.
+            storage.checkpoint_after_update = False
+            await storage.checkpoint()

@@ -13,6 +13,7 @@ import yaml
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import load_content
 from bot.store.database import Storage
+from bot.store.outbox import Purpose
 from bot.telegram.delivery import Outbox
 from faq.kb import DEFAULT_KB_FILE
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
@@ -118,7 +119,7 @@ async def test_a_staff_message_telegram_refuses_as_malformed_is_resent_as_plain_
     )
     async with running.storage.transaction() as tx:
         payload = {"chat_id": STAFF_CHAT, "text": cut, "parse_mode": "HTML"}
-        await tx.enqueue(STAFF_CHAT, "sendMessage", payload, "handoff", None)
+        await tx.outbox.enqueue(STAFF_CHAT, "sendMessage", payload, Purpose.HANDOFF, None)
     assert running.app is not None
     outbox: Outbox = running.app.bot_data["outbox"]
     outbox.wake()
