@@ -122,6 +122,11 @@ def _private_files() -> None:
     os.umask(0o077)
 
 
+def _database_usable(path: Path) -> None:
+    """Refuse a database the bot cannot use now, before the content takes seconds to load."""
+    dbfile.inspect(path, len(MIGRATIONS))
+
+
 def _run(args: argparse.Namespace) -> int:
     # Imported late: the other commands do not need the Telegram wiring.
     from bot.telegram.runner import run_bot
@@ -129,6 +134,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     _private_files()
     setup_logging(settings)
+    _database_usable(settings.db_path)
     return run_bot(settings, _content(settings), webhook_url=getattr(args, "webhook", None))
 
 
@@ -137,6 +143,8 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = load_settings(telegram=False)
     _private_files()
+    if args.db != ":memory:":
+        _database_usable(Path(args.db))
     asyncio.run(run_console(_content(settings), args.db))
     return 0
 
@@ -148,6 +156,7 @@ def _export(args: argparse.Namespace) -> int:
     if not settings.db_path.exists():
         raise SettingsError(f"CLINIC_DB: no database at {settings.db_path}")
     _private_files()
+    _database_usable(settings.db_path)
     content = _content(settings)
     try:
         count = asyncio.run(export_requests(settings.db_path, args.file, content.questionnaire))

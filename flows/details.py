@@ -201,7 +201,7 @@ class Details:
         callback = state.kind is RequestKind.CALLBACK
         level = None if callback else self.questionnaire.outcome(state.flags)
         request = SubmitRequest(
-            kind=state.kind.value,
+            kind=state.kind,
             level=level,
             flags=state.flags,
             name=state.name,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flows.replies import Reply
 from flows.safety import SafetyKind
 from flows.screening import Level
-from flows.state import Conversation
+from flows.state import Conversation, RequestKind
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class LogUnanswered:
 
 @dataclass(frozen=True)
 class SubmitRequest:
-    """Store an appointment (or call-back) request and notify staff about it."""
+    """Store a request (booking, call-back or alert) and notify staff about it."""
 
-    kind: str
+    kind: RequestKind
     level: Level | None
     flags: tuple[str, ...]
     name: str

@@ -23,10 +23,17 @@ class Stage(StrEnum):
 
 
 class RequestKind(StrEnum):
-    """What the client is asking staff for."""
+    """What a request asks of staff: a booking or a call-back, or an alert to act on."""
 
     BOOKING = "booking"
     CALLBACK = "callback"
+    URGENT = "urgent"  # a red-flag answer or typed symptoms: booking held until contacted
+    CRISIS = "crisis"  # typed about suicide or self-harm: staff reach out
+
+    @property
+    def is_alert(self) -> bool:
+        """Say whether this is an alert, which goes ahead of everything else for staff."""
+        return self in (RequestKind.URGENT, RequestKind.CRISIS)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.services.privacy import forget_client
 from bot.services.staff_views import handoff_html, request_buttons, request_html
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
+from flows import staff as rules
 from flows.events import (
     Client,
     Event,
@@ -25,16 +26,14 @@ from flows.events import (
 )
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
-from flows.screening import Level
 from flows.staff_cap import over_cap, staff_bound
-from flows.state import Conversation
+from flows.state import Conversation, RequestKind
 
 log = logging.getLogger(__name__)
 # At most this many messages to staff (handoffs and requests) per client in the window:
 # one client can then fill at most half a minute of the staff group's ~20 messages a
 # minute per hour. Urgent and crisis alerts are never counted or capped.
 STAFF_CAP = (10, timedelta(hours=1))
-_ALERT_KINDS = ("urgent", "crisis")
 
 
 @dataclass(frozen=True)
@@ -118,9 +117,7 @@ class ConversationService:
             elif isinstance(effect, SubmitRequest):
                 request_no = await self._request(tx, client, effect, calls)
             elif isinstance(effect, UrgentAlert):
-                urgent = SubmitRequest(
-                    "urgent", Level.URGENT, (effect.flag,), "", "", "", "", effect.consent_at
-                )
+                urgent = rules.alert_request(RequestKind.URGENT, effect.flag, effect.consent_at)
                 request_no = await self._request(tx, client, urgent, calls)
                 await tx.chats.hold(client.chat_id, request_no)
             elif isinstance(effect, SafetyAlert):
@@ -140,16 +137,14 @@ class ConversationService:
         self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[StaffCall]
     ) -> None:
         """Alert staff once per open alert: a client repeating it does not flood the chat."""
-        urgent = kind is not SafetyKind.CRISIS
-        alert_kind = "urgent" if urgent else "crisis"
+        alert_kind, holds = rules.typed_alert(kind)
         number = await tx.requests.open_alert(client.chat_id, alert_kind)
         if number is None:
-            flag = f"typed_{kind.name.lower()}"
-            alert = SubmitRequest(alert_kind, Level.URGENT, (flag,), "", "", "", "", None)
+            alert = rules.alert_request(alert_kind, rules.typed_flag(kind), None)
             number = await self._request(tx, client, alert, calls)
         else:
             await tx.requests.touch(number)  # the client wrote again: still current
-        if urgent:
+        if holds:
             await tx.chats.hold(client.chat_id, number)
 
     async def _request(
@@ -161,7 +156,7 @@ class ConversationService:
         html = request_html(row, self.content, [])
         method, payload = staff_call(self.staff_chat_id, html, request_buttons(row))
         # Urgent and crisis alerts go ahead of everything else waiting for the staff chat.
-        priority = Priority.ALERT if request.kind in _ALERT_KINDS else Priority.NORMAL
+        priority = Priority.ALERT if request.kind.is_alert else Priority.NORMAL
         calls.append(StaffCall(method, payload, Purpose.REQUEST, request_no, priority))
         log.info("event=request_created request=%s kind=%s", request_no, request.kind)
         return request_no

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from bot.services.api_calls import StaffCall
 from bot.store.database import Transaction
 from bot.store.outbox import ABOUT_REQUESTS, Purpose
-from bot.store.requests import FINAL_STATUSES
 from bot.store.staff_messages import About
+from flows.staff import ACTIONS, StaffAction, button_data
 
 log = logging.getLogger(__name__)
 _ON_REQUEST = "at the client's request"
@@ -31,7 +31,7 @@ async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[
     )
     if held is not None:
         calls.extend(await strip_held_alert(tx, held, staff_chat, _ON_REQUEST))
-    withdrawn = [r for r, status in requests if status not in FINAL_STATUSES]
+    withdrawn = [r for r, status in requests if not status.final]
     if requests or held is not None:
         numbers = ", ".join(f"#{r}" for r in withdrawn) or "none open"
         notice = (
@@ -63,7 +63,11 @@ async def strip_held_alert(
         f"Request #{request_id}: details deleted {why}. Their booking stays "
         "on hold until someone taps Contacted."
     )
-    button = {"text": "📞 Contacted", "callback_data": f"st:{request_id}:contacted"}
+    contacted = StaffAction.CONTACTED
+    button = {
+        "text": ACTIONS[contacted].button,
+        "callback_data": button_data(request_id, contacted),
+    }
     markup = {"inline_keyboard": [[button]]}
     # Not yet delivered: send the bare version instead of the original.
     bare = {"chat_id": staff_chat, "text": text, "reply_markup": markup}

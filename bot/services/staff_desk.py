@@ -8,27 +8,14 @@ from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
-from bot.services.staff_views import (
-    BACK,
-    STAFF_ACTIONS,
-    needs_spoken_check,
-    request_buttons,
-    request_html,
-    spoken_check,
-)
+from bot.services.staff_views import request_buttons, request_html, spoken_check
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import Purpose
-from bot.store.requests import FINAL_STATUSES, RequestRow
+from bot.store.requests import RequestRow
+from flows import staff as rules
 from flows.replies import Reply
 
 log = logging.getLogger(__name__)
-_CLIENT_TEXTS = {
-    "confirm": "staff_confirmed",
-    "confirm_spoken": "staff_confirmed",
-    "note": "staff_needs_note",
-    "decline": "staff_declined",
-    "contacted": "staff_contacted",
-}
 
 
 @dataclass(frozen=True)
@@ -58,32 +45,34 @@ class StaffService:
         self, update_id: int | None, staff: StaffMember, data: str, message_id: int | None
     ) -> str:
         """Handle a staff button; return the short notice shown to the staff member."""
-        _, _, rest = data.partition(":")
-        number, _, action = rest.partition(":")
-        if not number.isdigit() or (action not in STAFF_ACTIONS and action != BACK):
-            return "That button is no longer valid."
+        button = rules.parse_button(data)
+        if button is None:
+            return rules.INVALID.notice
+        number, action = button
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.chats.claim_update(update_id):
                 return "Already done."
-            req = await tx.requests.get(int(number))
+            req = await tx.requests.get(number)
             if req is None:
-                return f"Request #{number} no longer exists (the client may have withdrawn it)."
-            if req.status in FINAL_STATUSES:
-                await self._show(tx, req, message_id)
-                return f"Request #{req.id} is already {req.status}."
-            if action == BACK:
-                await self._show(tx, req, message_id)
-                return f"Request #{req.id}: nothing changed."
-            if needs_spoken_check(req, action):
-                await self._show(tx, req, message_id, spoken=True)
-                return "Please confirm you have spoken to the client first."
-            status = STAFF_ACTIONS[action][0]
-            await tx.requests.record_action(req.id, action, status, staff.name)
-            req = replace(req, status=status)
-            await self._show(tx, req, message_id)
-            await self._tell_client(tx, req, action)
-        log.info("event=staff_action request=%s action=%s", req.id, action)
-        return f"{STAFF_ACTIONS[action][2]} — request #{req.id}."
+                return rules.gone(number).notice
+            step = rules.press(req.facts, action)
+            for effect in step.effects:
+                match effect:
+                    case rules.SetStatus(action=done, status=status):
+                        await tx.requests.record_action(req.id, done, status, staff.name)
+                        req = replace(req, status=status)
+                    case rules.ShowCard(spoken_check=spoken):
+                        await self._show(tx, req, message_id, spoken)
+                    case rules.ReleaseHold():
+                        await tx.chats.release_hold(req.chat_id)
+                    case rules.TellClient(key=key):
+                        text = self.content.messages.text(key, request_no=str(req.id))
+                        method, payload = to_api_call(Reply(text), req.chat_id)
+                        await tx.outbox.enqueue(
+                            req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id
+                        )
+        log.info("event=staff_action request=%s action=%s", req.id, action.value)
+        return step.notice
 
     async def reply(
         self, update_id: int | None, reply_to: int, text: str, staff: StaffMember
@@ -169,15 +158,3 @@ class StaffService:
         await tx.outbox.enqueue(
             self.staff_chat_id, "editMessageText", payload, Purpose.STAFF_EDIT, req.id
         )
-
-    async def _tell_client(self, tx: Transaction, req: RequestRow, action: str) -> None:
-        if req.kind == "urgent":
-            # The client was stopped on an urgent answer or message: once staff have spoken
-            # to them, they may book again. They get no automatic message about it.
-            await tx.chats.release_hold(req.chat_id)
-            return
-        if req.kind == "crisis":
-            return
-        text = self.content.messages.text(_CLIENT_TEXTS[action], request_no=str(req.id))
-        method, payload = to_api_call(Reply(text), req.chat_id)
-        await tx.outbox.enqueue(req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id)

@@ -7,24 +7,22 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.config.content import Content
-from bot.store.requests import FINAL_STATUSES, RequestRow
+from bot.store.requests import RequestRow
 from flows.details import show_phone
-from flows.safety import SafetyKind
 from flows.screening import Level
+from flows.staff import (
+    ACTIONS,
+    StaffAction,
+    action_named,
+    actions_for,
+    button_data,
+    is_typed_flag,
+    typed_kind,
+)
+from flows.state import RequestKind
 
-STAFF_ACTIONS = {
-    "confirm": ("confirmed", "✅ Confirm", "✅ Confirmed"),
-    "note": ("needs_note", "🩺 Needs doctor's note", "🩺 Doctor's note asked for"),
-    "decline": ("declined", "✖️ Decline", "✖️ Declined"),
-    "contacted": ("contacted", "📞 Contacted", "📞 Contacted"),
-    # The second tap of Confirm on a CLEARANCE request (see `spoken_check`).
-    "confirm_spoken": (
-        "confirmed",
-        "✅ Yes, I've spoken to them — confirm",
-        "✅ Confirmed (client spoken to about the flagged items)",
-    ),
-}
-BACK = "back"
+Buttons = list[list[tuple[str, str]]]
+
 _LEVEL_LINES = {
     "URGENT": "🚨 <b>URGENT</b> — stopped at the health check; advised to get medical help now",
     "CLEARANCE": "🟠 <b>CLEARANCE</b> — needs medical clearance: call before confirming",
@@ -34,25 +32,25 @@ _LEVEL_LINES = {
 }
 # Alerts raised by what a client typed: staff see the kind, never the client's words.
 _TYPED_LINES = {
-    "urgent": "🚨 <b>URGENT</b> — wrote about symptoms that may need urgent medical help; "
-    "told to call the emergency number or see a doctor today. Booking is on hold until "
-    "you tap Contacted.",
-    "crisis": "🆘 <b>CRISIS</b> — wrote about suicide, self-harm or not wanting to live; "
+    RequestKind.URGENT: "🚨 <b>URGENT</b> — wrote about symptoms that may need urgent "
+    "medical help; told to call the emergency number or see a doctor today. Booking is on "
+    "hold until you tap Contacted.",
+    RequestKind.CRISIS: "🆘 <b>CRISIS</b> — wrote about suicide, self-harm or not wanting to live; "
     "given the crisis line and the emergency number. Please reach out when you can.",
 }
-_TYPED = "typed_"
 _TITLES = {
-    "booking": "🆕 Appointment request",
-    "callback": "📞 Call-back request",
-    "urgent": "🚨 URGENT alert",
-    "crisis": "🆘 CRISIS alert",
+    RequestKind.BOOKING: "🆕 Appointment request",
+    RequestKind.CALLBACK: "📞 Call-back request",
+    RequestKind.URGENT: "🚨 URGENT alert",
+    RequestKind.CRISIS: "🆘 CRISIS alert",
 }
+_BACK_LABEL = "↩️ Back"
 
 
 def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str, str]]) -> str:
     """Render a request for the staff chat: level, flags, contact details, action history."""
     questionnaire, zone = content.questionnaire, content.clinic.time_zone
-    typed = [f.removeprefix(_TYPED) for f in req.flags if f.startswith(_TYPED)]
+    typed = [f for f in req.flags if is_typed_flag(f)]
     level = _LEVEL_LINES[req.level]
     if typed and req.kind in _TYPED_LINES:
         level = _TYPED_LINES[req.kind]
@@ -62,8 +60,8 @@ def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str
         item = questionnaire.item(flag)
         if item is not None:
             lines.append(f"  {icons[item.level]} <b>{escape(item.label)}</b>")
-    for name in typed:
-        kind = SafetyKind.__members__.get(name.upper())
+    for flag in typed:
+        kind = typed_kind(flag)
         label = content.safety.staff_labels.get(kind) if kind is not None else None
         if label:
             lines.append(f"  🚨 <b>{escape(label)}</b>")
@@ -73,45 +71,36 @@ def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str
     if req.phone:
         lines.append(f"Phone: {escape(show_phone(req.phone, content.clinic.country))}")
     lines.append(f"Telegram: {telegram_link(req.chat_id, req.first_name, req.username)}")
-    if req.kind == "booking":
+    if req.kind is RequestKind.BOOKING:
         lines.append(f"Preferred times: {escape(req.times)}")
         lines.append(f"Focus: {escape(req.concern)}")
     lines.append(f"Received: {_local(req.created_at, zone)}")
     for action, staff, at in actions:
-        done = STAFF_ACTIONS[action][2] if action in STAFF_ACTIONS else escape(action)
+        known = action_named(action)
+        done = ACTIONS[known].done if known is not None else escape(action)
         lines.append(f"{done} by {escape(staff)} at {_local(at, zone)}")
     return "\n".join(lines)
 
 
-def request_buttons(req: RequestRow) -> list[list[tuple[str, str]]]:
+def request_buttons(req: RequestRow, spoken_check: bool = False) -> Buttons:
     """Return the staff buttons for a request still open to action."""
-    if req.status in FINAL_STATUSES:
-        return []
-    if req.kind != "booking":
-        # Urgent alerts and call-backs need one thing from staff: a call.
-        if req.status == "contacted":
-            return []
-        return [[(STAFF_ACTIONS["contacted"][1], f"st:{req.id}:contacted")]]
-    b = {key: (label, f"st:{req.id}:{key}") for key, (_, label, _) in STAFF_ACTIONS.items()}
-    return [[b["confirm"], b["note"]], [b["decline"], b["contacted"]]]
+    return [
+        [(_label(action), button_data(req.id, action)) for action in row]
+        for row in actions_for(req.facts, spoken_check)
+    ]
 
 
-def needs_spoken_check(req: RequestRow, action: str) -> bool:
-    """Say whether Confirm must first be confirmed: staff call before a CLEARANCE booking."""
-    return action == "confirm" and req.kind == "booking" and req.level == "CLEARANCE"
-
-
-def spoken_check(req: RequestRow, card: str) -> tuple[str, list[list[tuple[str, str]]]]:
+def spoken_check(req: RequestRow, card: str) -> tuple[str, Buttons]:
     """Return the card asking staff to confirm they spoke to the client, and its buttons."""
     html = (
         f"{card}\n\n⚠️ <b>Before confirming:</b> have you spoken to the client about the "
         "flagged items above?"
     )
-    buttons = [
-        [(STAFF_ACTIONS["confirm_spoken"][1], f"st:{req.id}:confirm_spoken")],
-        [("↩️ Back", f"st:{req.id}:{BACK}")],
-    ]
-    return html, buttons
+    return html, request_buttons(req, spoken_check=True)
+
+
+def _label(action: StaffAction) -> str:
+    return _BACK_LABEL if action is StaffAction.BACK else ACTIONS[action].button
 
 
 def handoff_html(chat_id: int, first_name: str, username: str | None, text: str) -> str:

@@ -10,9 +10,8 @@ import aiosqlite
 
 from bot.store.sql import Sql, iso, marks, now_iso
 from flows.events import Client, SubmitRequest
-
-OPEN_STATUSES = ("open", "needs_note", "contacted")
-FINAL_STATUSES = ("confirmed", "declined", "withdrawn")
+from flows.staff import OPEN_STATUSES, RequestFacts, Status
+from flows.state import RequestKind
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class RequestRow:
     chat_id: int
     username: str | None
     first_name: str
-    kind: str
+    kind: RequestKind
     level: str
     flags: tuple[str, ...]
     name: str
@@ -31,8 +30,13 @@ class RequestRow:
     times: str
     concern: str
     consent_at: str | None
-    status: str
+    status: Status
     created_at: str
+
+    @property
+    def facts(self) -> RequestFacts:
+        """Return what the staff rules need to know about the request."""
+        return RequestFacts(self.id, self.kind, self.level, self.status)
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,8 @@ _COLUMNS = (
 
 def _row(r: aiosqlite.Row) -> RequestRow:
     return RequestRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7], r[8], r[9], r[10],
-        r[11], r[12], r[13],
+        r[0], r[1], r[2], r[3], RequestKind(r[4]), r[5], tuple(json.loads(r[6])), r[7], r[8],
+        r[9], r[10], r[11], Status(r[12]), r[13],
     )  # fmt: skip
 
 
@@ -72,7 +76,7 @@ class Requests:
             "phone, times, concern, consent_at, status, created_at, active_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             (
-                client.chat_id, client.username, client.first_name, req.kind, level,
+                client.chat_id, client.username, client.first_name, req.kind.value, level,
                 json.dumps(list(req.flags)), req.name, req.phone, req.times, req.concern,
                 req.consent_at, now, now,
             ),
@@ -95,32 +99,33 @@ class Requests:
             f"SELECT {_COLUMNS} FROM requests "  # noqa: S608 (constant columns)
             f"WHERE status IN ({marks(OPEN_STATUSES)}) ORDER BY id LIMIT ?"
         )
-        return [_row(r) for r in await self.sql.rows(sql, (*OPEN_STATUSES, limit))]
+        statuses = [s.value for s in OPEN_STATUSES]
+        return [_row(r) for r in await self.sql.rows(sql, (*statuses, limit))]
 
-    async def open_alert(self, chat_id: int, kind: str) -> int | None:
+    async def open_alert(self, chat_id: int, kind: RequestKind) -> int | None:
         """Return a client's alert of this kind that staff have not acted on yet."""
         rows = await self.sql.rows(
             "SELECT id FROM requests WHERE chat_id = ? AND kind = ? AND status = 'open' "
             "ORDER BY id DESC LIMIT 1",
-            (chat_id, kind),
+            (chat_id, kind.value),
         )
         return next((int(r[0]) for r in rows), None)
 
-    async def of_chat(self, chat_id: int, keep: int | None) -> list[tuple[int, str]]:
+    async def of_chat(self, chat_id: int, keep: int | None) -> list[tuple[int, Status]]:
         """Return a client's requests (number, status), leaving out `keep`."""
         rows = await self.sql.rows(
             "SELECT id, status FROM requests WHERE chat_id = ? AND id IS NOT ?", (chat_id, keep)
         )
-        return [(int(r[0]), str(r[1])) for r in rows]
+        return [(int(r[0]), Status(r[1])) for r in rows]
 
-    async def record_action(self, request_id: int, action: str, status: str, staff: str) -> None:
+    async def record_action(self, request_id: int, action: str, status: Status, staff: str) -> None:
         """Record who did what to a request, and its new status."""
         now = now_iso()
-        closed = now if status in FINAL_STATUSES else None
+        closed = now if status.final else None
         await self.sql.run(
             "UPDATE requests SET status = ?, closed_at = coalesce(closed_at, ?), active_at = ? "
             "WHERE id = ?",
-            (status, closed, now, request_id),
+            (status.value, closed, now, request_id),
         )
         await self.sql.run(
             "INSERT INTO request_actions (request_id, action, staff, created_at) "

@@ -1,0 +1,228 @@
+"""Staff rules, pure: what each staff button does to a request, and what alerts are raised.
+
+Like the client side, a decision is data: `press` takes a request's kind, level and
+status and the button tapped, and returns the notice for staff and the effects (new
+status, the card shown again, the client told, a hold lifted). bot/services applies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flows.events import SubmitRequest
+from flows.safety import SafetyKind
+from flows.screening import Level
+from flows.state import RequestKind
+
+
+class Status(StrEnum):
+    """Where a request stands."""
+
+    OPEN = "open"
+    NEEDS_NOTE = "needs_note"
+    CONTACTED = "contacted"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def final(self) -> bool:
+        """Say whether nothing more can happen to the request."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({Status.CONFIRMED, Status.DECLINED, Status.WITHDRAWN})
+OPEN_STATUSES = tuple(s for s in Status if s not in FINAL_STATUSES)
+
+
+class StaffAction(StrEnum):
+    """A staff button on a request card."""
+
+    CONFIRM = "confirm"
+    CONFIRM_SPOKEN = "confirm_spoken"  # the second tap of Confirm on a CLEARANCE booking
+    NOTE = "note"
+    DECLINE = "decline"
+    CONTACTED = "contacted"
+    BACK = "back"  # leave the spoken-to check without confirming
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """What an action does and how staff see it."""
+
+    status: Status
+    button: str  # the label on the card
+    done: str  # in the card's history and the notice
+
+
+ACTIONS: dict[StaffAction, ActionInfo] = {
+    StaffAction.CONFIRM: ActionInfo(Status.CONFIRMED, "✅ Confirm", "✅ Confirmed"),
+    StaffAction.NOTE: ActionInfo(
+        Status.NEEDS_NOTE, "🩺 Needs doctor's note", "🩺 Doctor's note asked for"
+    ),
+    StaffAction.DECLINE: ActionInfo(Status.DECLINED, "✖️ Decline", "✖️ Declined"),
+    StaffAction.CONTACTED: ActionInfo(Status.CONTACTED, "📞 Contacted", "📞 Contacted"),
+    StaffAction.CONFIRM_SPOKEN: ActionInfo(
+        Status.CONFIRMED,
+        "✅ Yes, I've spoken to them — confirm",
+        "✅ Confirmed (client spoken to about the flagged items)",
+    ),
+}
+# The message key the client is sent after each action on a booking or call-back.
+CLIENT_TEXTS = {
+    StaffAction.CONFIRM: "staff_confirmed",
+    StaffAction.CONFIRM_SPOKEN: "staff_confirmed",
+    StaffAction.NOTE: "staff_needs_note",
+    StaffAction.DECLINE: "staff_declined",
+    StaffAction.CONTACTED: "staff_contacted",
+}
+_PREFIX = "st"
+_ACTION_VALUES = frozenset(a.value for a in StaffAction)
+_TYPED = "typed_"  # the flag of an alert raised by what a client typed: typed_<kind>
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the rules need to know about a request."""
+
+    id: int
+    kind: RequestKind
+    level: str  # the Level word, or NONE for a call-back
+    status: Status
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    """Record the action by the staff member and the request's new status."""
+
+    action: StaffAction
+    status: Status
+
+
+@dataclass(frozen=True)
+class ShowCard:
+    """Show the request's card again where it was tapped (with the spoken-to check)."""
+
+    spoken_check: bool = False
+
+
+@dataclass(frozen=True)
+class TellClient:
+    """Send the client a message (a key of messages.yaml; {request_no} filled in)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class ReleaseHold:
+    """Let the client book again: staff have spoken to them."""
+
+
+StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold
+
+
+@dataclass(frozen=True)
+class StaffStep:
+    """The outcome of a staff tap: the short notice staff see, and what to do."""
+
+    notice: str
+    effects: tuple[StaffEffect, ...] = ()
+
+
+def button_data(request_id: int, action: StaffAction) -> str:
+    """Return the callback data of a staff button."""
+    return f"{_PREFIX}:{request_id}:{action.value}"
+
+
+def parse_button(data: str) -> tuple[int, StaffAction] | None:
+    """Read a staff button's callback data; None if it is not one this bot makes."""
+    prefix, _, rest = data.partition(":")
+    number, _, action = rest.partition(":")
+    if prefix != _PREFIX or not number.isdigit() or action not in _ACTION_VALUES:
+        return None
+    return int(number), StaffAction(action)
+
+
+INVALID = StaffStep("That button is no longer valid.")
+
+
+def gone(number: int) -> StaffStep:
+    """Return the step for a tap on a request that no longer exists."""
+    return StaffStep(f"Request #{number} no longer exists (the client may have withdrawn it).")
+
+
+def needs_spoken_check(req: RequestFacts, action: StaffAction) -> bool:
+    """Say whether Confirm must first be confirmed: staff call before a CLEARANCE booking."""
+    return (
+        action is StaffAction.CONFIRM
+        and req.kind is RequestKind.BOOKING
+        and req.level == Level.CLEARANCE.word
+    )
+
+
+def press(req: RequestFacts, action: StaffAction) -> StaffStep:
+    """Decide what a staff tap does to a request."""
+    if req.status.final:
+        return StaffStep(f"Request #{req.id} is already {req.status.value}.", (ShowCard(),))
+    if action is StaffAction.BACK:
+        return StaffStep(f"Request #{req.id}: nothing changed.", (ShowCard(),))
+    if needs_spoken_check(req, action):
+        return StaffStep(
+            "Please confirm you have spoken to the client first.", (ShowCard(spoken_check=True),)
+        )
+    info = ACTIONS[action]
+    effects: list[StaffEffect] = [SetStatus(action, info.status), ShowCard()]
+    if req.kind is RequestKind.URGENT:
+        # The client was stopped on an urgent answer or message: once staff have spoken to
+        # them, they may book again. They get no automatic message about it.
+        effects.append(ReleaseHold())
+    elif req.kind is not RequestKind.CRISIS:
+        effects.append(TellClient(CLIENT_TEXTS[action]))
+    return StaffStep(f"{info.done} — request #{req.id}.", tuple(effects))
+
+
+def actions_for(req: RequestFacts, spoken_check: bool = False) -> list[list[StaffAction]]:
+    """Return the buttons (in rows) of a request still open to action."""
+    if req.status.final:
+        return []
+    if spoken_check and needs_spoken_check(req, StaffAction.CONFIRM):
+        return [[StaffAction.CONFIRM_SPOKEN], [StaffAction.BACK]]
+    if req.kind is not RequestKind.BOOKING:
+        # Urgent alerts and call-backs need one thing from staff: a call.
+        return [] if req.status is Status.CONTACTED else [[StaffAction.CONTACTED]]
+    return [[StaffAction.CONFIRM, StaffAction.NOTE], [StaffAction.DECLINE, StaffAction.CONTACTED]]
+
+
+def typed_alert(kind: SafetyKind) -> tuple[RequestKind, bool]:
+    """Return the alert a typed message raises, and whether booking is held until contacted."""
+    if kind is SafetyKind.CRISIS:
+        return RequestKind.CRISIS, False
+    return RequestKind.URGENT, True
+
+
+def typed_flag(kind: SafetyKind) -> str:
+    """Return the flag an alert carries for a kind of typed message (never the words)."""
+    return _TYPED + kind.name.lower()
+
+
+def is_typed_flag(flag: str) -> bool:
+    """Say whether a flag is an alert raised by what a client typed."""
+    return flag.startswith(_TYPED)
+
+
+def typed_kind(flag: str) -> SafetyKind | None:
+    """Return the kind of typed message an alert's flag stands for, if it is one."""
+    if not is_typed_flag(flag):
+        return None
+    return SafetyKind.__members__.get(flag.removeprefix(_TYPED).upper())
+
+
+def action_named(name: str) -> StaffAction | None:
+    """Return the staff action a stored name stands for."""
+    return StaffAction(name) if name in _ACTION_VALUES else None
+
+
+def alert_request(kind: RequestKind, flag: str, consent_at: str | None) -> SubmitRequest:
+    """Return the request that carries an alert to staff: its kind and one flag, no details."""
+    return SubmitRequest(kind, Level.URGENT, (flag,), "", "", "", "", consent_at)
