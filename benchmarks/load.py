@@ -9,8 +9,8 @@ own, as it would next to the real Telegram, so its CPU and memory are its own. P
            is checked to be stored once and sent to staff exactly once
 
 Both bots poll the same fake server with the same python-telegram-bot settings. The clinic
-bot runs with its AIORateLimiter in place but with the limits off: with Telegram's own
-limits (30 messages a second) the benchmark would measure the limiter, not the bot. It
+bot runs with TELEGRAM_RATE_LIMIT=0 (the limiter off, as for a local Bot API server): with
+Telegram's own limits (30 messages a second) the benchmark would measure the limiter. It
 pauses POLL_PAUSE seconds between getUpdates calls, as in production, so under load it
 fetches updates in batches; the echo bot is measured both with python-telegram-bot's
 default (no pause) and with the same pause.
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 from telegram import Update  # noqa: E402
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
 from bot.config.content import load_content  # noqa: E402
@@ -134,12 +134,9 @@ async def serve(kind: str, api_url: str, db: str) -> None:
             pause = 0.0  # python-telegram-bot's default, as run_polling() uses
     else:
         settings = Settings(token=TOKEN, staff_chat_id=STAFF_CHAT, api_url=api_url,
-                            db_path=Path(db))  # fmt: skip
+                            db_path=Path(db), rate_limit=0)  # fmt: skip
         storage = await Storage.open(settings.db_path)
-        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=0)
-        app = build_application(
-            settings, load_content(DEFAULT_CLINIC_FILE), storage, rate_limiter=limiter
-        )
+        app = build_application(settings, load_content(DEFAULT_CLINIC_FILE), storage)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await start_application(app, poll_timeout=10, poll_pause=pause)

@@ -36,6 +36,8 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Most messages a second the bot sends overall (Telegram's documented bulk limit); 0: off.
+    rate_limit: int = 30
 
     @property
     def base_url(self) -> str:
@@ -71,6 +73,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, telegram: bool = True
         webhook_secret=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_port(env.get("WEBHOOK_PORT", "").strip() or "8443"),
+        rate_limit=_rate_limit(env.get("TELEGRAM_RATE_LIMIT", "").strip() or "30"),
     )
 
 
@@ -106,6 +109,16 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, got {port}")
     return port
+
+
+def _rate_limit(value: str) -> int:
+    rate = _int("TELEGRAM_RATE_LIMIT", value)
+    if not 0 <= rate <= 1000:
+        raise SettingsError(
+            f"TELEGRAM_RATE_LIMIT must be between 0 (no limit) and 1000 messages a second, "
+            f"got {rate}"
+        )
+    return rate
 
 
 def _webhook_secret(value: str) -> str | None:

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -66,13 +66,17 @@ def build_application(
     assert settings.token is not None, "a token is required to run in Telegram"
     assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
     inbox = DurableQueue(storage)
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=0))
-        .update_queue(inbox)
+    )
+    limiter = rate_limiter or _rate_limiter(settings.rate_limit)
+    if limiter is not None:
+        cast(Any, builder).rate_limiter(limiter)  # the builder's types follow the limiter's
+    app = (
+        builder.update_queue(inbox)
         .concurrent_updates(PerChatUpdateProcessor(done=partial(handled, storage)))
         .post_init(_start_worker)
         .post_stop(_stop_worker)
@@ -125,6 +129,14 @@ def build_application(
         purge, interval=timedelta(days=1), first=timedelta(minutes=1), name="retention"
     )
     return app
+
+
+def _rate_limiter(per_second: int) -> AIORateLimiter | None:
+    """Keep within Telegram's limits: overall (the setting) and per group (20 a minute)."""
+    if per_second == 0:
+        return None  # a local Bot API server, or a benchmark
+    # Sends wait for a free slot; a 429 still answered is retried by the outbox, not here.
+    return AIORateLimiter(overall_max_rate=per_second, max_retries=0)
 
 
 async def start_application(

@@ -18,6 +18,13 @@ def test_valid_settings_are_read_and_the_token_is_not_shown() -> None:
     assert settings.staff_user_ids == {1, 2, 3}
     assert settings.base_url == "http://127.0.0.1:8081/bot"
     assert TOKEN not in repr(settings)
+    assert settings.rate_limit == 30, "Telegram's bulk limit unless set"
+
+
+def test_the_rate_limit_can_be_set_or_turned_off() -> None:
+    base = {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1"}
+    assert load_settings({**base, "TELEGRAM_RATE_LIMIT": "10"}).rate_limit == 10
+    assert load_settings({**base, "TELEGRAM_RATE_LIMIT": "0"}).rate_limit == 0
 
 
 @pytest.mark.parametrize(
@@ -36,6 +43,14 @@ def test_valid_settings_are_read_and_the_token_is_not_shown() -> None:
             "STAFF_USER_IDS must be a whole number",
         ),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "TELEGRAM_RATE_LIMIT": "fast"},
+            "TELEGRAM_RATE_LIMIT must be a whole number",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "1", "TELEGRAM_RATE_LIMIT": "-5"},
+            "TELEGRAM_RATE_LIMIT must be between 0",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
