@@ -1,4 +1,4 @@
-"""Helpers shared by the handlers."""
+"""Helpers shared by the client and staff handlers."""
 
 from __future__ import annotations
 
@@ -18,3 +18,8 @@ async def answer_quietly(
         await query.answer(text, show_alert=alert)
     except TelegramError as exc:
         log.warning("event=answer_callback_failed error=%s", type(exc).__name__)
+
+
+def command_name(text: str) -> str:
+    """Return the command a message starts with: "/Book@clinic_bot now" → "book"."""
+    return text.split()[0].lstrip("/").split("@")[0].lower() if text.strip() else ""

@@ -11,11 +11,9 @@ from telegram.ext import ContextTypes
 
 from bot.services.conversations import ConversationService, Handled
 from bot.store.busy import BusyRetry, when_free
-from bot.telegram.callbacks import answer_quietly
+from bot.telegram.callbacks import answer_quietly, command_name
 from bot.telegram.delivery import Outbox
 from flows.events import Client, Command, Contact, Event, NonText, Press, Text
-
-COMMANDS = ("start", "help", "topics", "book", "staff", "privacy", "forget", "cancel")
 
 
 class ClientHandlers:
@@ -33,8 +31,7 @@ class ClientHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self._run(update, context, Command(name))
+        await self._run(update, context, Command(command_name(message.text)))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a text message."""
@@ -94,7 +91,7 @@ class ClientHandlers:
         app = context.application
         done = await when_free(attempt, self.busy, running=lambda: app.running, slow=tell_client)
         if done is not None and done.staff:
-            await self.outbox.flush([self.service.staff_chat_id])
+            self.outbox.wake()  # the delivery worker sends it now, not in this update
 
 
 def _printable(text: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ from bot.services.api_calls import fit_text
 from bot.services.html_parts import to_plain
 from bot.store.database import Storage
 from bot.store.outbox import OutboxItem, Purpose
+from bot.telegram.chat_locks import ChatLocks
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
@@ -77,8 +78,7 @@ class Outbox:
         self.backoff = backoff  # seconds before the first retry; doubles each time
         self.staff_chat_id = staff_chat_id
         self._wake = asyncio.Event()
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self._chats = ChatLocks()
         # Delivered but not yet marked sent (e.g. the disk is full): never sent again.
         self._accepted: dict[int, _Accepted] = {}
         # At most this many chats are flushed at once.
@@ -108,22 +108,13 @@ class Outbox:
         async with self._parallel, self.holding(chat_id):
             return await self.deliver_held(chat_id)
 
-    @contextlib.asynccontextmanager
-    async def holding(self, chat_id: int) -> AsyncIterator[None]:
+    def holding(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold a chat's delivery lock: nothing else sends to the chat meanwhile.
 
         Held while an update is stored and its replies sent, it keeps another flush from
         sending the same new items a second time.
         """
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._users[chat_id] = self._users.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[chat_id] -= 1
-            if not self._users[chat_id]:
-                del self._users[chat_id], self._locks[chat_id]
+        return self._chats.holding(chat_id)
 
     async def deliver_held(self, chat_id: int, known: Sequence[OutboxItem] | None = None) -> int:
         """Deliver a chat's due items in order, with its lock held (see `holding`).

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.services.staff_desk import StaffMember, StaffService
-from bot.telegram.callbacks import answer_quietly
+from bot.telegram.callbacks import answer_quietly, command_name
 from bot.telegram.delivery import Outbox
 
 STAFF_COMMANDS = ("requests", "request", "unanswered")
@@ -32,7 +32,7 @@ class StaffHandlers:
         staff = StaffMember(query.from_user.id, _name(update))
         notice = await self.service.press(update.update_id, staff, query.data or "", message_id)
         await answer_quietly(query, notice)
-        await self.outbox.flush()
+        self.outbox.wake()
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle /requests, /request N and /unanswered from staff."""
@@ -42,9 +42,8 @@ class StaffHandlers:
         if not self.service.is_staff(message.chat.id, user.id):
             return
         words = message.text.split()
-        name = words[0].lstrip("/").split("@")[0].lower()
-        await self.service.command(update.update_id, name, words[1:])
-        await self.outbox.flush()
+        await self.service.command(update.update_id, command_name(message.text), words[1:])
+        self.outbox.wake()
 
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Deliver a staff member's reply (to a client's message or request) to the client."""
@@ -56,7 +55,7 @@ class StaffHandlers:
         staff = StaffMember(user.id, _name(update))
         target = message.reply_to_message.message_id
         if await self.service.reply(update.update_id, target, message.text, staff):
-            await self.outbox.flush()
+            self.outbox.wake()
 
 
 def _name(update: Update) -> str:

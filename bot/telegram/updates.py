@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.telegram.chat_locks import ChatLocks
 
 # How many updates may be in progress at once, across all chats.
 MAX_CONCURRENT_UPDATES = 64
@@ -28,23 +29,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         # Called once all of an update's handlers have run (bot/inbox.py forgets it then).
         self._done = done
-        self._locks: dict[int | None, asyncio.Lock] = {}
-        self._waiting: dict[int | None, int] = {}
+        self._chats = ChatLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process the update once no earlier update of its chat is in progress."""
-        key = chat_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-                if self._done is not None:
-                    await self._done(update)
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key], self._locks[key]
+        async with self._chats.holding(chat_key(update)):
+            await coroutine
+            if self._done is not None:
+                await self._done(update)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

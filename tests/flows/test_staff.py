@@ -1,0 +1,105 @@
+"""Staff rules, pure: what each button does to each kind of request."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.safety import SafetyKind
+from flows.staff import (
+    ReleaseHold,
+    RequestFacts,
+    SetStatus,
+    ShowCard,
+    StaffAction,
+    Status,
+    TellClient,
+    actions_for,
+    button_data,
+    parse_button,
+    press,
+    typed_alert,
+    typed_flag,
+    typed_kind,
+)
+from flows.state import RequestKind
+
+A = StaffAction
+
+
+def facts(kind: RequestKind = RequestKind.BOOKING, level: str = "CLEAR",
+          status: Status = Status.OPEN) -> RequestFacts:  # fmt: skip
+    return RequestFacts(7, kind, level, status)
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "told"),
+    [
+        (A.CONFIRM, Status.CONFIRMED, "staff_confirmed"),
+        (A.NOTE, Status.NEEDS_NOTE, "staff_needs_note"),
+        (A.DECLINE, Status.DECLINED, "staff_declined"),
+        (A.CONTACTED, Status.CONTACTED, "staff_contacted"),
+    ],
+)
+def test_each_action_on_a_booking_sets_its_status_and_tells_the_client(
+    action: StaffAction, status: Status, told: str
+) -> None:
+    step = press(facts(), action)
+    assert step.effects == (SetStatus(action, status), ShowCard(), TellClient(told))
+    assert step.notice.endswith("— request #7.")
+
+
+def test_a_clearance_booking_asks_for_the_spoken_to_check_before_confirming() -> None:
+    clearance = facts(level="CLEARANCE")
+    first = press(clearance, A.CONFIRM)
+    assert first.effects == (ShowCard(spoken_check=True),)
+    assert actions_for(clearance, spoken_check=True) == [[A.CONFIRM_SPOKEN], [A.BACK]]
+    assert press(clearance, A.BACK).effects == (ShowCard(),)
+    second = press(clearance, A.CONFIRM_SPOKEN)
+    assert SetStatus(A.CONFIRM_SPOKEN, Status.CONFIRMED) in second.effects
+    assert TellClient("staff_confirmed") in second.effects
+    # Other levels confirm at once; a clearance decline needs no check.
+    assert (
+        SetStatus(A.CONFIRM, Status.CONFIRMED) in press(facts(level="CAUTION"), A.CONFIRM).effects
+    )
+    assert SetStatus(A.DECLINE, Status.DECLINED) in press(clearance, A.DECLINE).effects
+
+
+def test_alerts_tell_the_client_nothing_and_only_urgent_ones_lift_the_hold() -> None:
+    urgent = press(facts(RequestKind.URGENT, "URGENT"), A.CONTACTED)
+    assert ReleaseHold() in urgent.effects
+    assert not any(isinstance(e, TellClient) for e in urgent.effects)
+    crisis = press(facts(RequestKind.CRISIS, "URGENT"), A.CONTACTED)
+    assert not any(isinstance(e, TellClient | ReleaseHold) for e in crisis.effects)
+    callback = press(facts(RequestKind.CALLBACK, "NONE"), A.CONTACTED)
+    assert TellClient("staff_contacted") in callback.effects
+
+
+@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.DECLINED, Status.WITHDRAWN])
+def test_a_final_request_changes_no_more(status: Status) -> None:
+    step = press(facts(status=status), A.CONFIRM)
+    assert step.effects == (ShowCard(),)
+    assert step.notice == f"Request #7 is already {status.value}."
+    assert actions_for(facts(status=status)) == []
+
+
+def test_the_buttons_follow_the_kind_and_status() -> None:
+    assert actions_for(facts()) == [[A.CONFIRM, A.NOTE], [A.DECLINE, A.CONTACTED]]
+    assert actions_for(facts(RequestKind.URGENT, "URGENT")) == [[A.CONTACTED]]
+    assert actions_for(facts(RequestKind.URGENT, "URGENT", Status.CONTACTED)) == []
+    assert actions_for(facts(status=Status.NEEDS_NOTE)) != [], "still open to action"
+
+
+def test_button_data_reads_back_and_anything_else_is_refused() -> None:
+    for action in StaffAction:
+        assert parse_button(button_data(12, action)) == (12, action)
+    for data in ("st:12:launch", "st:x:confirm", "xx:12:confirm", "st:12", ""):
+        assert parse_button(data) is None
+
+
+def test_typed_alerts_carry_only_their_kind() -> None:
+    assert typed_alert(SafetyKind.CRISIS) == (RequestKind.CRISIS, False)
+    assert typed_alert(SafetyKind.EMERGENCY) == (RequestKind.URGENT, True)
+    assert typed_alert(SafetyKind.LIMB) == (RequestKind.URGENT, True)
+    for kind in SafetyKind:
+        assert typed_kind(typed_flag(kind)) is kind
+    assert typed_kind("chest_pain") is None
