@@ -23,10 +23,10 @@ from bot.logs import setup_logging
 from bot.services.export import export_requests
 from bot.store.database import Storage
 from bot.telegram.app import build_application, start_application, stop_application
+from tests.bot.cli.test_cli import cli
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings, settle
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
-from tests.bot.test_cli import cli
 from tests.bot.test_crash import BotProcess
 from tests.bot.test_operations_e2e import free_port
 

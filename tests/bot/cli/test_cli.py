@@ -17,7 +17,7 @@ from bot.config.content import Content
 from bot.console import run_console
 from bot.store.database import Storage
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEV_SET = ROOT / "tests" / "faq" / "cases" / "dev-set.yaml"
 GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
 

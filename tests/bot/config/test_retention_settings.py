@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE, load_clinic
-from tests.bot.test_cli import assert_one_line_error, cli
+from tests.bot.cli.test_cli import assert_one_line_error, cli
 
 SHIPPED = "  request_days: 365\n"
 
