@@ -94,10 +94,12 @@ def load_safety(
         (tense.texts("past"), tense.texts("present")),
         (int(ages.number("young_below", 18)), ages.texts("not_followed_by")),
     )
-    check.second = _second(path, top, examples_file, ordinary, check.describe, learn)
     if "health" not in concepts:
         raise concepts_in.error("health", "is missing (the words of a message about health)")
-    return Safety(check, _messages(path, top, values), _labels(path, top))
+    messages, labels = _messages(path, top, values), _labels(path, top)
+    # Learning takes seconds: only once everything else in the file is known to be right.
+    check.second = _second(path, top, examples_file, ordinary, check.describe, learn)
+    return Safety(check, messages, labels)
 
 
 def load_examples(path: Path | str = DEFAULT_EXAMPLES_FILE) -> tuple[Example, ...]:
