@@ -61,11 +61,15 @@ Event = Text | Press | Command | Contact | NonText
 
 @dataclass(frozen=True)
 class LogUnanswered:
-    """Record a message the bot could not answer with confidence."""
+    """Record a message the bot could not answer with confidence, or answered wrongly.
+
+    `answered` is the FAQ the bot gave when the client tapped "Not what I asked".
+    """
 
     text: str
     best_id: str | None
     score: float
+    answered: str | None = None
 
 
 @dataclass(frozen=True)

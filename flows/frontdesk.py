@@ -45,6 +45,8 @@ MAX_HANDOFF_CHARS = 4096
 # Every character a client can send (Telegram's limit) is read by the safety check.
 MAX_SAFETY_CHARS = 4096
 MAX_BUTTON_DATA = 64  # bytes of callback data Telegram accepts
+# The question kept for a "Not what I asked" tap (as much as the unanswered log keeps).
+MAX_ASKED_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -140,15 +142,23 @@ class FrontDesk:
         buttons = [Button(e.title, faq_action(e.id)) for e in self.matcher.kb.entries]
         return Reply(self.messages.text("topics"), rows(buttons, 2))
 
-    def answer(self, entry: Entry) -> Reply:
-        """Reply with an FAQ answer and its follow-up button, if any."""
+    def answer(self, entry: Entry, typed: bool = False) -> Reply:
+        """Reply with an FAQ answer and its follow-up button, if any.
+
+        `typed`: the answer to a question the client typed, which gets a "Not what I asked"
+        button: a tap tells staff the bot answered the wrong question.
+        """
         follow = {
             FollowUp.BOOK: Button(self.messages.button("book"), "book"),
             FollowUp.TALK_TO_STAFF: Button(self.messages.button("staff"), "staff"),
             FollowUp.TOPICS: Button(self.messages.button("topics"), "topics"),
         }
-        buttons = ((follow[entry.follow_up],),) if entry.follow_up else ()
-        return Reply(entry.answer, buttons)
+        buttons: list[tuple[Button, ...]] = []
+        if entry.follow_up:
+            buttons.append((follow[entry.follow_up],))
+        if typed:
+            buttons.append((Button(self.messages.button("not_asked"), miss_action(entry.id)),))
+        return Reply(entry.answer, tuple(buttons))
 
     def menu(self, text: str) -> Reply:
         """Return a message with the main menu buttons."""
@@ -160,6 +170,8 @@ class FrontDesk:
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         if (entry := self._faq_entry(action)) is not None:
             return Step(state, (self.answer(entry),))
+        if verb == "miss" or action.startswith("miss#"):
+            return self._missed(state, action)
         if verb == "topics":
             return Step(state, (self.topics(),))
         if verb == "ask":
@@ -174,6 +186,17 @@ class FrontDesk:
         if action == "forget:no":
             return Step(state, (Reply(self.messages.text("forget_kept"), edit=True),))
         return self._stale(state, client)
+
+    def _missed(self, state: Conversation, action: str) -> Step:
+        """A "Not what I asked" tap: log the question with the answer given, offer staff."""
+        kb = self.matcher.kb
+        entry = next((e for e in kb.entries if miss_action(e.id) == action), None)
+        m = self.messages
+        options = rows([Button(m.button("staff"), "staff"), Button(m.button("topics"), "topics")])
+        if entry is None or not state.asked:
+            return Step(state, (Reply(m.text("miss_unknown"), options),))
+        logged = LogUnanswered(state.asked, None, 0.0, answered=entry.id)
+        return Step(replace(state, asked=""), (Reply(m.text("miss_noted"), options),), (logged,))
 
     def _faq_entry(self, action: str) -> Entry | None:
         """Return the FAQ entry a button's data names (see `faq_action`), if any."""
@@ -197,7 +220,7 @@ class FrontDesk:
         for part in parts:
             decision = self.matcher.decide(part)
             if isinstance(decision, Answer) and decision.entry.id not in replies:
-                reply = self._hours(decision, part, now) or self.answer(decision.entry)
+                reply = self._hours(decision, part, now) or self.answer(decision.entry, True)
                 replies[decision.entry.id] = reply
         chosen = dict(list(replies.items())[:MAX_ANSWERS])
         return chosen if len(chosen) > 1 else {}
@@ -229,7 +252,7 @@ class FrontDesk:
         when = self.hours.when(folded, now)
         if when is None:
             return None
-        answer = self.answer(entry)
+        answer = self.answer(entry, typed=True)
         return replace(answer, text=f"{self.hours.say(when, now)}\n\n{answer.text}")
 
     def _in_flow(self, state: Conversation, client: Client, text: str) -> Step | None:
@@ -293,14 +316,15 @@ class FrontDesk:
         several = self._several(text[:MAX_MATCH_CHARS], now)
         # The whole message read as one, if confident, must be among the parts' answers:
         # "Is this to be expected, and for how long?" is one question, not two.
+        asked = replace(state, asked=text[:MAX_ASKED_CHARS])
         if several and (not isinstance(decision, Answer) or decision.entry.id in several):
-            return Step(state, tuple(several.values()))
+            return Step(asked, tuple(several.values()))
         hours = self._hours(decision, text, now)
         if hours is not None:
-            return Step(state, (hours,))
+            return Step(asked, (hours,))
         match decision:
             case Answer(entry=entry):
-                return Step(state, (self.answer(entry),))
+                return Step(asked, (self.answer(entry, typed=True),))
             case SmallTalkReply(smalltalk=small):
                 # A greeting or an "ok" is never a dead end: the menu comes with the reply.
                 menu = small.id in ("greeting", "acknowledge")
@@ -343,3 +367,11 @@ def faq_action(entry_id: str) -> str:
     if len(action.encode()) <= MAX_BUTTON_DATA:
         return action
     return "faq#" + hashlib.sha256(entry_id.encode()).hexdigest()[:32]
+
+
+def miss_action(entry_id: str) -> str:
+    """Return the data of the "Not what I asked" button under an FAQ entry's answer."""
+    action = f"miss:{entry_id}"
+    if len(action.encode()) <= MAX_BUTTON_DATA:
+        return action
+    return "miss#" + hashlib.sha256(entry_id.encode()).hexdigest()[:32]

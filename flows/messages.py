@@ -63,6 +63,8 @@ TEXTS = _spec(
         "sent": "name phone request_no",
         "sent_clearance": "name phone request_no",
         "sent_callback": "name phone request_no",
+        "miss_noted": "",
+        "miss_unknown": "",
         "handoff_ask": "",
         "handoff_sent": "",
         "staff_cap": "",
@@ -82,7 +84,7 @@ BUTTONS: dict[str, frozenset[str]] = {
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
         "cancel change_name change_phone change_times change_areas back forget_yes forget_no "
-        "cancel_yes cancel_no"
+        "cancel_yes cancel_no not_asked"
     ).split()
 }
 CHOICES = ("times", "areas")

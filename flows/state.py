@@ -55,6 +55,8 @@ class Conversation:
     note: str = ""
     editing: bool = False
     hold: bool = False
+    # The last typed question answered from the FAQ, for a "Not what I asked" tap.
+    asked: str = ""
 
     def to_json(self) -> str:
         """Serialise to compact JSON."""

@@ -113,7 +113,9 @@ class ConversationService:
         calls: list[StaffCall] = []
         for effect in step.effects:
             if isinstance(effect, LogUnanswered):
-                await tx.unanswered.log(client.chat_id, effect.text, effect.best_id, effect.score)
+                await tx.unanswered.log(
+                    client.chat_id, effect.text, effect.best_id, effect.score, effect.answered
+                )
             elif isinstance(effect, SubmitRequest):
                 request_no = await self._request(tx, client, effect, calls)
             elif isinstance(effect, UrgentAlert):

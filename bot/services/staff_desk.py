@@ -136,9 +136,13 @@ class StaffService:
         rows = await tx.unanswered.most_frequent(15)
         if not rows:
             return "No unanswered questions logged yet."
-        lines = ["<b>Most frequent unanswered questions</b> (count · best guess)"]
-        for text, count, guess in rows:
-            lines.append(f"{count} × “{escape(str(text)[:120])}” · {escape(guess or '—')}")
+        lines = [
+            "<b>Questions I could not answer, or answered wrongly</b>, most frequent first "
+            "(count · best guess, or ⚠️ the answer the client said was not what they asked)"
+        ]
+        for row in rows:
+            said = f"⚠️ {row.answered}" if row.answered else (row.best_guess or "—")
+            lines.append(f"{row.count} × “{escape(row.text[:120])}” · {escape(said)}")
         return "\n".join(lines)
 
     async def _html(self, tx: Transaction, req: RequestRow) -> str:

@@ -146,4 +146,9 @@ MIGRATIONS: tuple[str, ...] = (
         received_at TEXT NOT NULL
     );
     """,
+    # 6: a question the bot answered with the wrong FAQ ("Not what I asked") is logged
+    # with the FAQ it gave, beside the questions it could not answer.
+    """
+    ALTER TABLE unanswered ADD COLUMN answered TEXT;
+    """,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store.sql import Sql, iso, now_iso
@@ -10,28 +11,46 @@ from bot.store.sql import Sql, iso, now_iso
 UNANSWERED_MAX = 300
 
 
+@dataclass(frozen=True)
+class Missed:
+    """A question as staff see it in /unanswered."""
+
+    text: str
+    count: int
+    best_guess: str | None  # the nearest FAQ, when none was given
+    answered: str | None  # the FAQ given, when the client said it was not what they asked
+
+
 class Unanswered:
     """The unanswered log."""
 
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    async def log(self, chat_id: int, text: str, best_id: str | None, score: float) -> None:
-        """Keep a message the bot could not answer confidently."""
+    async def log(
+        self,
+        chat_id: int,
+        text: str,
+        best_id: str | None,
+        score: float,
+        answered: str | None = None,
+    ) -> None:
+        """Keep a message the bot could not answer confidently (or, with `answered`, the
+        FAQ it gave to a question the client said it did not ask)."""
         await self.sql.run(
-            "INSERT INTO unanswered (chat_id, text, best_id, score, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (chat_id, text[:UNANSWERED_MAX], best_id, score, now_iso()),
+            "INSERT INTO unanswered (chat_id, text, best_id, score, created_at, answered) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (chat_id, text[:UNANSWERED_MAX], best_id, score, now_iso(), answered),
         )
 
-    async def most_frequent(self, limit: int) -> list[tuple[str, int, str | None]]:
-        """Return the most frequent questions: text, count, best guess."""
+    async def most_frequent(self, limit: int) -> list[Missed]:
+        """Return the most frequent questions, unanswered and wrongly answered together."""
         rows = await self.sql.rows(
-            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id) FROM unanswered "
-            "GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT ?",
+            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id), max(answered) "
+            "FROM unanswered GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT ?",
             (limit,),
         )
-        return [(str(r[0]), int(r[1]), r[2]) for r in rows]
+        return [Missed(str(r[0]), int(r[1]), r[2], r[3]) for r in rows]
 
     async def forget_chat(self, chat_id: int) -> None:
         """Delete a client's questions."""

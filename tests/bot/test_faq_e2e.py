@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import Running
+from tests.bot.conftest import STAFF_CHAT, Running
+from tests.bot.driver import Person, staff
 
 CLIENT = 42
 
@@ -19,7 +20,25 @@ async def test_a_typed_question_gets_the_answer_with_its_follow_up_button(runnin
     running.api.send_text(CLIENT, "how much is a 90 min massage??")
     (answer,) = await running.api.wait_for_messages(CLIENT, 1)
     assert "£90" in answer.text
-    assert answer.labels() == ["📅 Book an appointment"]
+    assert answer.labels() == ["📅 Book an appointment", "🤔 Not what I asked"]
+
+
+async def test_not_what_i_asked_logs_the_question_with_the_answer_for_staff(
+    running: Running,
+) -> None:
+    ann = Person(running.api, CLIENT)
+    answer = await ann.say("what should i wear for my appointment", "comfortable")
+    assert "🤔 Not what I asked" in answer.labels()
+    noted = await ann.tap("🤔 Not what I asked", "noted your question")
+    assert noted.labels() == ["💬 Talk to staff", "📋 All topics"]
+    await ann.tap("💬 Talk to staff", "Type your message for our team")
+    await ann.say("I meant what to bring for my son", "Our team will reply")
+    listing = await staff(running.api).say("/unanswered", "answered wrongly")
+    lines = listing.text.splitlines()
+    assert "1 × “what should i wear for my appointment” · ⚠️ what-to-wear" in lines
+    assert not any("Not what I asked" in m.text for m in running.api.messages(STAFF_CHAT)), (
+        "the client's tap is not a message to staff"
+    )
 
 
 async def test_a_vague_question_gets_did_you_mean_buttons_that_answer(running: Running) -> None:

@@ -14,6 +14,7 @@ from flows.events import (
     Contact,
     Effect,
     Event,
+    LogUnanswered,
     Press,
     SubmitRequest,
     Text,
@@ -462,3 +463,24 @@ def test_the_summary_shows_the_number_as_written_in_the_clinic_s_country(chat: C
     answer_checklists(chat, {})
     give_details(chat)
     assert "07700 900123" in chat.said() and "+44" not in chat.said()
+
+
+def test_a_typed_answer_offers_not_what_i_asked_and_a_tap_logs_it(chat: Chat) -> None:
+    chat.text("do you take card")
+    assert "🤔 Not what I asked" in chat.labels()
+    chat.tap("🤔 Not what I asked")
+    assert "noted your question" in chat.said()
+    (logged,) = [e for e in chat.effects if isinstance(e, LogUnanswered)]
+    assert logged.text == "do you take card" and logged.answered == "payment"
+    chat.effects.clear()
+    chat.send(Press("miss:payment"))  # the same button again: nothing new to log
+    assert chat.effects == [] and "ask our team" in chat.said()
+
+
+def test_answers_chosen_from_a_list_or_given_mid_request_have_no_miss_button(chat: Chat) -> None:
+    chat.send(Command("topics"))
+    chat.tap("Payment")
+    assert "🤔 Not what I asked" not in chat.labels()
+    start_check(chat)
+    chat.text("do you take card")
+    assert "🤔 Not what I asked" not in chat.labels(), "the step comes back instead"
