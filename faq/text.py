@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 import unicodedata
 from collections import Counter
@@ -14,6 +13,8 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
+
+from faq import english
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
 OFF_TOPIC_WORDS_FILE = Path(__file__).with_name("off_topic_words.txt")
@@ -70,15 +71,13 @@ def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
     Words such as "honestly", "weird" or "tomorrow" say little about which FAQ a message
     is about; without this list each would count as a sign of an unrelated topic.
     """
-    counts = english_frequencies()
-    commonest = heapq.nlargest(count, counts, key=counts.__getitem__)
-    return frozenset(w for w in commonest if w.isalpha())
+    return frozenset(w for w in english.commonest(count) if w.isalpha())
 
 
 @lru_cache(maxsize=2)
-def english_words(min_count: int) -> frozenset[str]:
+def english_words(min_count: int) -> english.WordSet:
     """Return the English words used at least `min_count` times in pyspellchecker's list."""
-    return frozenset(w for w, n in english_frequencies().items() if n >= min_count)
+    return english.WordSet(w for w, n in english.frequencies() if n >= min_count)
 
 
 def fold(text: str) -> str:

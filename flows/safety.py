@@ -17,6 +17,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from faq.english import WordSet
 from faq.text import fold
 from flows.safety_model import KindModel
 
@@ -96,7 +97,7 @@ class Reader:
         aliases: Mapping[str, str],
         fillers: Iterable[str],
         vocabulary: Iterable[str],
-        known_words: frozenset[str],
+        known_words: WordSet,
         idioms: Mapping[str, str],
     ) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
@@ -105,7 +106,7 @@ class Reader:
         self._fillers = frozenset(self._stem(w) for w in fillers)
         words = {w for phrase in vocabulary for w in _words(fold(phrase))}
         self.vocabulary = frozenset(words)
-        self._known = known_words | words | set(self._aliases)
+        self._known = known_words.plus(words | set(self._aliases))
         targets = sorted({self._stem(w) for w in words if len(w) >= 4 and w.isalpha()})
         self._target_set = frozenset(targets)
         # A typo keeps its first letter ("chst", "pian"); "alot" is not "clot".
@@ -146,7 +147,7 @@ class Reader:
             return (token,)
         for i in range(3, len(token) - 2):
             head, tail = token[:i], token[i:]
-            if {head, tail} <= self._known and {head, tail} & self.vocabulary:
+            if head in self._known and tail in self._known and {head, tail} & self.vocabulary:
                 return head, tail
         return (token,)
 

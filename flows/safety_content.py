@@ -76,7 +76,7 @@ def load_safety(
         aliases,
         top.texts("fillers"),
         vocabulary,
-        english_words(_KNOWN_COUNT) | frozenset(known_words),
+        english_words(_KNOWN_COUNT).plus(known_words),
         idioms,
     )
     for name, phrases in concepts.items():
