@@ -54,7 +54,7 @@ class Storage:
         # Statements on their own, outside any transaction (the delivery worker, the inbox).
         self.outbox = Outbox(alone)
         self.inbox = Inbox(alone)
-        # Set by a deletion (/forget) so that `inbox_done` checkpoints after its update.
+        # Set by a deletion (/forget) so that the inbox checkpoints once its update is gone.
         self.checkpoint_after_update = False
 
     @classmethod
@@ -97,10 +97,13 @@ class Storage:
         """Run writes atomically; roll back if the block raises."""
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
+            handled = list(self.inbox.handled)
             try:
+                await self.inbox.forget_handled(InTransaction(self.db))
                 yield Transaction(self.db)
             except BaseException:
                 await self.db.execute("ROLLBACK")
+                self.inbox.handled[:0] = handled  # their rows are back: forget them later
                 raise
             await self.db.execute("COMMIT")
 

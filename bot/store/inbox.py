@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from bot.store.sql import Sql, now_iso
+from bot.store.sql import Sql, marks, now_iso
 
 
 class Inbox:
-    """The inbox table."""
+    """The inbox table.
+
+    A handled update is forgotten in the next transaction or the delivery worker's next
+    round (within a second), not in a write of its own: one write less per update. Until
+    then a crash replays it, and its claimed update id stops it being handled twice.
+    """
 
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
+        self.handled: list[int] = []  # handled updates whose rows are still there
 
     async def put(self, update_id: int, payload: str) -> None:
         """Keep an update until it is handled."""
@@ -18,9 +24,23 @@ class Inbox:
             (update_id, payload, now_iso()),
         )
 
-    async def done(self, update_id: int) -> None:
-        """Forget an update that has been handled."""
-        await self.sql.run("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+    def done(self, update_id: int) -> None:
+        """Note that an update has been handled: its row goes with the next write."""
+        self.handled.append(update_id)
+
+    async def forget_handled(self, sql: Sql | None = None) -> None:
+        """Delete the rows of the handled updates (in a transaction, given its `sql`)."""
+        ids, self.handled = self.handled, []
+        if not ids:
+            return
+        try:
+            await (sql or self.sql).run(
+                f"DELETE FROM inbox WHERE update_id IN ({marks(ids)})",  # noqa: S608
+                ids,
+            )
+        except BaseException:
+            self.handled[:0] = ids  # tried again with the next write
+            raise
 
     async def pending(self) -> list[str]:
         """Return the updates received but not handled (a crash came between), in order."""

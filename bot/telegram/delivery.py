@@ -145,6 +145,7 @@ class Outbox:
         """Flush the outbox whenever woken, and at least every `interval` seconds."""
         while True:
             try:
+                await self.storage.inbox.forget_handled()  # see bot/store/inbox.py
                 await self.flush()
             except asyncio.CancelledError:
                 raise

@@ -8,8 +8,9 @@ deletes it when its handlers are done; at the next start, what a crash left is h
 first. Handlers claim update ids (`processed_updates`), so an update handled just before
 a crash is not handled twice.
 
-The rows hold what the client sent, for seconds (or until the start after a crash), never
-longer: they are deleted as soon as the update is handled.
+The rows hold what the client sent, for about a second (or until the start after a crash),
+never longer: a handled update's row goes with the next write, or the delivery worker's
+next round (see bot/store/inbox.py).
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ class DurableQueue(asyncio.Queue[object]):
 async def handled(storage: Storage, update: Any) -> None:
     """Forget an update once its handlers are done with it."""
     if isinstance(update, Update):
-        try:
-            await storage.inbox.done(update.update_id)
-        except sqlite3.Error as exc:
-            log.error("event=inbox_delete_failed update_id=%s error=%s", update.update_id, exc)
-            return
+        storage.inbox.done(update.update_id)
         if storage.checkpoint_after_update:
+            try:
+                await storage.inbox.forget_handled()
+            except sqlite3.Error as exc:
+                log.error("event=inbox_delete_failed error=%s", exc)
+                return
             # After a deletion (/forget) the update that asked for it was in the database
             # files too, names and all: the write-ahead log is emptied again once it is gone.
             storage.checkpoint_after_update = False
