@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import load_content
-from faq.content import read_yaml
+from contentfile import read_yaml
 from faq.evaluate import evaluate, parse_cases
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from bot.logs import redact, setup_logging
 from bot.store import dbfile
 from bot.store.database import StorageError
 from bot.store.schema import MIGRATIONS
-from faq.content import ContentError, read_yaml
+from contentfile import ContentError, read_yaml
 from faq.evaluate import evaluate, parse_cases
 from faq.kb import DEFAULT_KB_FILE
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faq.content import ContentError, Fields
+from contentfile import ContentError, Fields
 from faq.matcher import Answer, Matcher, SmallTalkReply, Suggestions
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from faq.content import ContentError, Fields, check_template, fill, read_yaml
+from contentfile import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import Normaliser
 
 DEFAULT_KB_FILE = Path(__file__).with_name("knowledge_base.yaml")

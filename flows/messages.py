@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faq.content import Fields, check_template, fill, read_yaml
+from contentfile import Fields, check_template, fill, read_yaml
 from flows.hours import WHEN_WORDS
 
 DEFAULT_MESSAGES_FILE = Path(__file__).with_name("messages.yaml")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq.content import ContentError, Fields, check_template, fill, read_yaml
+from contentfile import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import english_words
 from flows.safety import YOUNG, Negation, Reader, Rule, SafetyCheck, SafetyKind, SecondOpinion
 from flows.safety_model import NONE, Describe, KindModel

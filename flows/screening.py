@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from faq.content import ContentError, Fields, check_template, fill, read_yaml
+from contentfile import ContentError, Fields, check_template, fill, read_yaml
 
 DEFAULT_SCREENING_FILE = Path(__file__).with_name("screening.yaml")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # What each layer must never import (a prefix of a module name).
 FORBIDDEN = {
+    "contentfile": ("bot", "faq", "flows", "telegram", "aiosqlite", "sqlite3"),
     "faq": ("bot", "flows", "telegram", "aiosqlite", "sqlite3"),
     "flows": ("bot", "telegram", "aiosqlite", "sqlite3"),
     "bot/store": ("bot.services", "bot.telegram", "bot.cli", "bot.console", "telegram"),

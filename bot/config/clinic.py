@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from faq.content import ContentError, Fields, read_yaml
+from contentfile import ContentError, Fields, read_yaml
 
 DEFAULT_CLINIC_FILE = Path(__file__).with_name("clinic.example.yaml")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config.clinic import load_clinic
-from faq.content import ContentError
+from contentfile import ContentError
 from faq.kb import DEFAULT_KB_FILE, load_knowledge_base
 
 FAQ_IDS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.content import Content
-from faq.content import read_yaml
+from contentfile import read_yaml
 from faq.evaluate import evaluate, parse_cases
 from faq.matcher import Answer, Matcher, SmallTalkReply, Suggestions
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.content import Content
-from faq.content import ContentError
+from contentfile import ContentError
 from flows.safety import SafetyKind
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, load_safety
 

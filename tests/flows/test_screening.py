@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import load_clinic
-from faq.content import ContentError
+from contentfile import ContentError
 from flows.screening import DEFAULT_SCREENING_FILE, Level, Questionnaire, load_questionnaire
 
 GUIDANCE_IDS = {
