@@ -137,8 +137,8 @@ class StaffService:
         if not rows:
             return "No unanswered questions logged yet."
         lines = [
-            "<b>Questions I could not answer, or answered wrongly</b>, most frequent first "
-            "(count · best guess, or ⚠️ the answer the client said was not what they asked)"
+            "<b>Most frequent unanswered questions</b>, with answers clients said were not "
+            "what they asked (count · best guess, or ⚠️ the answer given)"
         ]
         for row in rows:
             said = f"⚠️ {row.answered}" if row.answered else (row.best_guess or "—")

@@ -33,7 +33,7 @@ async def test_not_what_i_asked_logs_the_question_with_the_answer_for_staff(
     assert noted.labels() == ["💬 Talk to staff", "📋 All topics"]
     await ann.tap("💬 Talk to staff", "Type your message for our team")
     await ann.say("I meant what to bring for my son", "Our team will reply")
-    listing = await staff(running.api).say("/unanswered", "answered wrongly")
+    listing = await staff(running.api).say("/unanswered", "not what they asked")
     lines = listing.text.splitlines()
     assert "1 × “what should i wear for my appointment” · ⚠️ what-to-wear" in lines
     assert not any("Not what I asked" in m.text for m in running.api.messages(STAFF_CHAT)), (
