@@ -8,13 +8,8 @@ from dataclasses import dataclass
 
 from faq.classifier import NaiveBayes, features
 from faq.kb import Entry, KnowledgeBase
-from faq.text import (
-    COMMON_WORDS_FILE,
-    OFF_TOPIC_WORDS_FILE,
-    Normaliser,
-    everyday_words,
-    load_words,
-)
+from faq.text import Normaliser, everyday_words
+from faq.tuning import Tuning
 
 
 @dataclass(frozen=True)
@@ -45,18 +40,19 @@ class Index:
     def __init__(
         self,
         kb: KnowledgeBase,
-        non_keyword: float,
-        smoothing: float,
+        tuning: Tuning,
         keep: frozenset[str] = frozenset(),
     ) -> None:
-        off_topic = load_words(OFF_TOPIC_WORDS_FILE)
+        words = kb.words
         self.normaliser = Normaliser(
             kb.aliases,
             kb.synonyms,
             vocabulary_of(kb),
-            load_words(COMMON_WORDS_FILE) | (everyday_words() - off_topic),
-            off_topic,
+            words.common | (everyday_words(tuning.everyday_words) - words.off_topic),
+            words.off_topic,
             keep,
+            words.stopwords,
+            tuning,
         )
         doc_terms: list[tuple[int, frozenset[str]]] = []
         spelled: dict[tuple[int, frozenset[str]], str] = {}
@@ -82,7 +78,7 @@ class Index:
         # Rare terms say more: a smoothed inverse document frequency over entries.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         # The classifier learns from every phrasing; matching needs each wording once.
-        self.classifier = NaiveBayes.train(examples, len(kb.entries), smoothing)
+        self.classifier = NaiveBayes.train(examples, len(kb.entries), tuning.smoothing)
         self.docs = [
             Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in dict.fromkeys(doc_terms)
         ]
@@ -103,4 +99,4 @@ class Index:
         self.owners: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vocab in enumerate(vocab_of):
             for term in vocab:
-                self.owners[term].append((i, 1.0 if term in keys_of[i] else non_keyword))
+                self.owners[term].append((i, 1.0 if term in keys_of[i] else tuning.non_keyword))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from faq.content import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import Normaliser
+from faq.words import DEFAULT_WORDS_FILE, WordLists, load_word_lists
 
 DEFAULT_KB_FILE = Path(__file__).with_name("knowledge_base.yaml")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -51,9 +52,10 @@ class KnowledgeBase:
     """The validated knowledge base with clinic details filled into the answers."""
 
     entries: tuple[Entry, ...]
-    aliases: Mapping[str, str]
+    aliases: Mapping[str, str]  # the word lists' short forms with the clinic's own
     synonyms: tuple[tuple[str, ...], ...]
     smalltalk: tuple[SmallTalk, ...]
+    words: WordLists
 
     def get(self, entry_id: str) -> Entry | None:
         """Return the entry with this id, if any."""
@@ -61,10 +63,13 @@ class KnowledgeBase:
 
 
 def load_knowledge_base(
-    path: Path | str = DEFAULT_KB_FILE, values: Mapping[str, str] | None = None
+    path: Path | str = DEFAULT_KB_FILE,
+    values: Mapping[str, str] | None = None,
+    words_file: Path | str = DEFAULT_WORDS_FILE,
 ) -> KnowledgeBase:
     """Read, validate and fill the knowledge base; raise ContentError naming what is wrong."""
     values = values or {}
+    words = load_word_lists(words_file)
     top = Fields(path, "file", read_yaml(path))
     top.unknown({"aliases", "synonyms", "smalltalk", "entries"})
     raw_entries = top.data.get("entries")
@@ -80,9 +85,10 @@ def load_knowledge_base(
         entries.append(entry)
     return KnowledgeBase(
         entries=tuple(entries),
-        aliases=_aliases(top),
+        aliases={**words.short_forms, **_aliases(top)},
         synonyms=_synonyms(top),
         smalltalk=_smalltalk(path, top, values),
+        words=words,
     )
 
 
@@ -168,5 +174,6 @@ __all__ = [
     "FollowUp",
     "KnowledgeBase",
     "SmallTalk",
+    "WordLists",
     "load_knowledge_base",
 ]
