@@ -15,6 +15,9 @@ from faq.words import DEFAULT_WORDS_FILE, WordLists, load_word_lists
 DEFAULT_KB_FILE = Path(__file__).with_name("knowledge_base.yaml")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TITLE_MAX = 40
+# Below this many alternates an entry is answered only when a message is close to its
+# wording: the decision asks more of entries the base says little about (faq/tuning.py).
+FEW_ALTERNATES = 5
 
 
 class FollowUp(StrEnum):
@@ -90,6 +93,11 @@ def load_knowledge_base(
         smalltalk=_smalltalk(path, top, values),
         words=words,
     )
+
+
+def thin_entries(kb: KnowledgeBase, least: int = FEW_ALTERNATES) -> list[Entry]:
+    """Return the entries with fewer than `least` alternates (answered only when sure)."""
+    return [entry for entry in kb.entries if len(entry.alternates) < least]
 
 
 def _entry(path: Path | str, index: int, raw: object, values: Mapping[str, str]) -> Entry:
@@ -169,6 +177,7 @@ def _smalltalk(path: Path | str, top: Fields, values: Mapping[str, str]) -> tupl
 
 __all__ = [
     "DEFAULT_KB_FILE",
+    "FEW_ALTERNATES",
     "ContentError",
     "Entry",
     "FollowUp",
@@ -176,4 +185,5 @@ __all__ = [
     "SmallTalk",
     "WordLists",
     "load_knowledge_base",
+    "thin_entries",
 ]

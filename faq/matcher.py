@@ -77,6 +77,11 @@ class Matcher:
     def __post_init__(self) -> None:
         self.index = Index(self.kb, self.tuning, self.keep)
         self.normaliser = self.index.normaliser
+        # How much the base says about each entry sets how sure the decision must be.
+        self.thresholds = {
+            entry.id: self.tuning.for_entry(ways)
+            for entry, ways in zip(self.kb.entries, self.index.ways_of_asking(), strict=True)
+        }
         # A message's terms are needed by both opinions, for it and for its sentences;
         # kept only while one message is decided (clients' words are not held on to).
         self._terms = lru_cache(maxsize=32)(self._terms_of)
@@ -128,8 +133,8 @@ class Matcher:
         """
         if not candidates:
             return False
-        t = self.tuning
         first = candidates[0]
+        t = self.thresholds[first.entry.id]
         second = candidates[1].lexical if len(candidates) > 1 else 0.0
         backed = max(candidates, key=lambda c: c.support)
         doubted = first.support < t.least_support or (
