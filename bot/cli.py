@@ -20,7 +20,7 @@ from bot.store.database import StorageError
 from bot.store.schema import MIGRATIONS
 from contentfile import ContentError, read_yaml
 from faq.evaluate import evaluate, parse_cases
-from faq.kb import DEFAULT_KB_FILE
+from faq.kb import DEFAULT_KB_FILE, FEW_ALTERNATES, thin_entries
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
 from faq.spelling import likely_misspellings
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE
@@ -204,6 +204,12 @@ def _faq_check(args: argparse.Namespace) -> int:
             f"note: {args.file}: entry '{typo.entry}': field '{typo.field}': '{typo.word}' "
             f"looks like a misspelling of '{typo.suggestion}'. The bot corrects typos in "
             "messages itself, and a misspelt phrasing stops it correcting that one."
+        )
+    for entry in thin_entries(content.kb):
+        print(
+            f"warning: {args.file}: entry '{entry.id}': field 'alternates': only "
+            f"{len(entry.alternates)} (fewer than {FEW_ALTERNATES}). The bot answers this "
+            "topic only when a message is close to its wording; add other ways clients ask it."
         )
     print(f"OK: {args.file}: {len(content.kb.entries)} entries")
     return 0

@@ -10,7 +10,7 @@ when the classifier firmly backs another topic.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -33,18 +33,23 @@ class NaiveBayes:
 
     @classmethod
     def train(
-        cls, examples: Iterable[tuple[int, Iterable[str]]], classes: int, alpha: float
+        cls,
+        examples: Iterable[tuple[int, Iterable[str]] | tuple[int, Iterable[str], float]],
+        classes: int,
+        alpha: float,
     ) -> NaiveBayes:
-        """Learn from (class, terms) examples; `alpha` smooths terms a class never used."""
-        counts = [Counter[str]() for _ in range(classes)]
-        for label, terms in examples:
-            counts[label].update(terms)
+        """Learn from (class, terms[, weight]) examples; `alpha` smooths unused terms."""
+        counts: list[dict[str, float]] = [defaultdict(float) for _ in range(classes)]
+        for label, terms, *weight in examples:
+            share = weight[0] if weight else 1.0
+            for term in terms:
+                counts[label][term] += share
         vocabulary = set().union(*counts)
         totals = [sum(c.values()) + alpha * len(vocabulary) for c in counts]
         return cls(
             {
                 term: tuple(
-                    math.log((c[term] + alpha) / total)
+                    math.log((c.get(term, 0.0) + alpha) / total)
                     for c, total in zip(counts, totals, strict=True)
                 )
                 for term in vocabulary

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from faq.classifier import NaiveBayes, features
 from faq.kb import Entry, KnowledgeBase
-from faq.text import (
-    COMMON_WORDS_FILE,
-    OFF_TOPIC_WORDS_FILE,
-    Normaliser,
-    everyday_words,
-    load_words,
-)
+from faq.text import Normaliser, everyday_words, segments
+from faq.tuning import Tuning
 
 
 @dataclass(frozen=True)
@@ -24,6 +20,19 @@ class Doc:
     entry: int
     terms: frozenset[str]
     weight: float
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One text of an entry, analysed once: what it says and whether it is a way of asking."""
+
+    entry: int
+    text: str
+    terms: tuple[str, ...]
+    spelled: str
+    asks: bool  # a question or an alternate: a message a client could send
+    keyword: bool = False
+    answer: bool = False  # a sentence of the answer: evidence for the classifier only
 
 
 def texts_of(entry: Entry) -> list[str]:
@@ -45,44 +54,75 @@ class Index:
     def __init__(
         self,
         kb: KnowledgeBase,
-        non_keyword: float,
-        smoothing: float,
+        tuning: Tuning,
         keep: frozenset[str] = frozenset(),
     ) -> None:
-        off_topic = load_words(OFF_TOPIC_WORDS_FILE)
+        words = kb.words
+        self.tuning = tuning
+        self.entries = len(kb.entries)
         self.normaliser = Normaliser(
             kb.aliases,
             kb.synonyms,
             vocabulary_of(kb),
-            load_words(COMMON_WORDS_FILE) | (everyday_words() - off_topic),
-            off_topic,
+            words.common | (everyday_words(tuning.everyday_words) - words.off_topic),
+            words.off_topic,
             keep,
+            words.stopwords,
+            tuning,
         )
+        self.phrasings = self._analyse(kb)
+        self._tables(range(len(self.phrasings)))
+
+    def ways_of_asking(self) -> list[int]:
+        """Return, for each entry, how many different ways of asking it the base holds."""
+        distinct = {(p.entry, frozenset(p.terms)) for p in self.phrasings if p.asks and p.terms}
+        counts = [0] * self.entries
+        for entry, _ in distinct:
+            counts[entry] += 1
+        return counts
+
+    def _analyse(self, kb: KnowledgeBase) -> list[Phrasing]:
+        out = []
+        norm = self.normaliser
+        for i, entry in enumerate(kb.entries):
+            asking = {entry.question, *entry.alternates}
+            keywords = set(entry.keywords)
+            for text in texts_of(entry):
+                terms = tuple(norm.terms(text, correct=False))
+                spelled = " ".join(norm.words(text, correct=False))
+                out.append(Phrasing(i, text, terms, spelled, text in asking, text in keywords))
+            for sentence in segments(entry.answer):
+                terms = tuple(norm.terms(sentence, correct=False))
+                out.append(Phrasing(i, sentence, terms, "", asks=False, answer=True))
+        return out
+
+    def _tables(self, kept: Iterable[int]) -> None:
+        tuning = self.tuning
+        chosen = [self.phrasings[i] for i in kept]
         doc_terms: list[tuple[int, frozenset[str]]] = []
         spelled: dict[tuple[int, frozenset[str]], str] = {}
-        examples: list[tuple[int, frozenset[str]]] = []
-        vocab_of: list[set[str]] = [set() for _ in kb.entries]
-        keys_of: list[set[str]] = []
-        for i, entry in enumerate(kb.entries):
-            for text in texts_of(entry):
-                ordered = self.normaliser.terms(text, correct=False)
-                terms = frozenset(ordered)
-                if terms:
-                    doc_terms.append((i, terms))
-                    spelled.setdefault(
-                        (i, terms), " ".join(self.normaliser.words(text, correct=False))
-                    )
-                    examples.append((i, frozenset(features(ordered))))
-                    vocab_of[i] |= terms
-            keys_of.append(
-                {t for k in entry.keywords for t in self.normaliser.terms(k, correct=False)}
-            )
+        examples: list[tuple[int, frozenset[str], float]] = []
+        vocab_of: list[set[str]] = [set() for _ in range(self.entries)]
+        keys_of: list[set[str]] = [set() for _ in range(self.entries)]
+        for p in chosen:
+            if not p.terms:
+                continue
+            if p.answer:
+                examples.append((p.entry, frozenset(features(p.terms)), tuning.answer_examples))
+                continue
+            terms = frozenset(p.terms)
+            doc_terms.append((p.entry, terms))
+            spelled.setdefault((p.entry, terms), p.spelled)
+            examples.append((p.entry, frozenset(features(p.terms)), 1.0))
+            vocab_of[p.entry] |= terms
+            if p.keyword:
+                keys_of[p.entry] |= terms
         df = Counter(t for terms in vocab_of for t in terms)
-        n = len(kb.entries)
+        n = self.entries
         # Rare terms say more: a smoothed inverse document frequency over entries.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         # The classifier learns from every phrasing; matching needs each wording once.
-        self.classifier = NaiveBayes.train(examples, len(kb.entries), smoothing)
+        self.classifier = NaiveBayes.train(examples, n, tuning.smoothing)
         self.docs = [
             Doc(i, terms, sum(self.idf[t] for t in terms)) for i, terms in dict.fromkeys(doc_terms)
         ]
@@ -103,4 +143,4 @@ class Index:
         self.owners: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vocab in enumerate(vocab_of):
             for term in vocab:
-                self.owners[term].append((i, 1.0 if term in keys_of[i] else non_keyword))
+                self.owners[term].append((i, 1.0 if term in keys_of[i] else tuning.non_keyword))

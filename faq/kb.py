@@ -10,10 +10,14 @@ from pathlib import Path
 
 from contentfile import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import Normaliser
+from faq.words import DEFAULT_WORDS_FILE, WordLists, load_word_lists
 
 DEFAULT_KB_FILE = Path(__file__).with_name("knowledge_base.yaml")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TITLE_MAX = 40
+# Below this many alternates an entry is answered only when a message is close to its
+# wording: the decision asks more of entries the base says little about (faq/tuning.py).
+FEW_ALTERNATES = 5
 
 
 class FollowUp(StrEnum):
@@ -51,9 +55,10 @@ class KnowledgeBase:
     """The validated knowledge base with clinic details filled into the answers."""
 
     entries: tuple[Entry, ...]
-    aliases: Mapping[str, str]
+    aliases: Mapping[str, str]  # the word lists' short forms with the clinic's own
     synonyms: tuple[tuple[str, ...], ...]
     smalltalk: tuple[SmallTalk, ...]
+    words: WordLists
 
     def get(self, entry_id: str) -> Entry | None:
         """Return the entry with this id, if any."""
@@ -61,10 +66,13 @@ class KnowledgeBase:
 
 
 def load_knowledge_base(
-    path: Path | str = DEFAULT_KB_FILE, values: Mapping[str, str] | None = None
+    path: Path | str = DEFAULT_KB_FILE,
+    values: Mapping[str, str] | None = None,
+    words_file: Path | str = DEFAULT_WORDS_FILE,
 ) -> KnowledgeBase:
     """Read, validate and fill the knowledge base; raise ContentError naming what is wrong."""
     values = values or {}
+    words = load_word_lists(words_file)
     top = Fields(path, "file", read_yaml(path))
     top.unknown({"aliases", "synonyms", "smalltalk", "entries"})
     raw_entries = top.data.get("entries")
@@ -80,10 +88,16 @@ def load_knowledge_base(
         entries.append(entry)
     return KnowledgeBase(
         entries=tuple(entries),
-        aliases=_aliases(top),
+        aliases={**words.short_forms, **_aliases(top)},
         synonyms=_synonyms(top),
         smalltalk=_smalltalk(path, top, values),
+        words=words,
     )
+
+
+def thin_entries(kb: KnowledgeBase, least: int = FEW_ALTERNATES) -> list[Entry]:
+    """Return the entries with fewer than `least` alternates (answered only when sure)."""
+    return [entry for entry in kb.entries if len(entry.alternates) < least]
 
 
 def _entry(path: Path | str, index: int, raw: object, values: Mapping[str, str]) -> Entry:
@@ -163,10 +177,13 @@ def _smalltalk(path: Path | str, top: Fields, values: Mapping[str, str]) -> tupl
 
 __all__ = [
     "DEFAULT_KB_FILE",
+    "FEW_ALTERNATES",
     "ContentError",
     "Entry",
     "FollowUp",
     "KnowledgeBase",
     "SmallTalk",
+    "WordLists",
     "load_knowledge_base",
+    "thin_entries",
 ]

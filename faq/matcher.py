@@ -14,43 +14,7 @@ from faq.classifier import features
 from faq.index import Index
 from faq.kb import Entry, KnowledgeBase, SmallTalk
 from faq.text import fold, segments
-
-# Character-level similarity is computed only for the best few entries, to stay fast.
-_FUZZY_TOP = 3
-# ...against each one's phrasings that share the most words with the message.
-_FUZZY_PHRASINGS = 10
-# Candidates kept in a decision (for suggestions, the CLI and the unanswered log).
-_SHOWN = 3
-# A term this light cannot change which phrasing fits best: skip walking its postings.
-_NEGLIGIBLE = 0.05
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Thresholds of the decision; the defaults were tuned on tests/faq/cases."""
-
-    answer: float = 0.45
-    margin: float = 0.05
-    suggest: float = 0.35
-    oov_weight: float = 1.5
-    off_topic_weight: float = 4.0  # a word of another business or subject
-    non_keyword: float = 0.75
-    evidence: float = 1.5
-    keyword_evidence: float = 0.75
-    common_weight: float = 0.8
-    everyday_idf_cap: float = 2.0
-    fuzzy: float = 0.1
-    novelty: float = 0.5
-    sentence_blend: float = 0.5  # share of the whole message's score in a sentence's
-    max_suggestions: int = 3
-    # The classifier's second opinion (see faq/classifier.py).
-    smoothing: float = 0.1
-    support_weight: float = 0.1  # its share in the ranking
-    agreed_answer: float = 0.35  # lexical score enough when both pick the same entry...
-    agreed_support: float = 0.7  # ...and the classifier is at least this sure
-    veto_support: float = 0.8  # no answer when the classifier is this sure of another...
-    veto_gap: float = 0.2  # (a veto needs the other entry's wording this close)
-    least_support: float = 0.15  # ...or finds the best entry this unlikely
+from faq.tuning import Tuning
 
 
 @dataclass(frozen=True)
@@ -111,8 +75,13 @@ class Matcher:
     keep: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        self.index = Index(self.kb, self.tuning.non_keyword, self.tuning.smoothing, self.keep)
+        self.index = Index(self.kb, self.tuning, self.keep)
         self.normaliser = self.index.normaliser
+        # How much the base says about each entry sets how sure the decision must be.
+        self.thresholds = {
+            entry.id: self.tuning.for_entry(ways)
+            for entry, ways in zip(self.kb.entries, self.index.ways_of_asking(), strict=True)
+        }
         # A message's terms are needed by both opinions, for it and for its sentences;
         # kept only while one message is decided (clients' words are not held on to).
         self._terms = lru_cache(maxsize=32)(self._terms_of)
@@ -133,23 +102,23 @@ class Matcher:
         small = self._smalltalk_of(message)
         terms = self._terms(message)
         candidates = self._rank(message, len(self.kb.entries))
+        t = self.tuning
+        shown = candidates[: t.shown]
         if small is not None:
-            return SmallTalkReply(small, candidates[:_SHOWN])
-        shown = candidates[:_SHOWN]
+            return SmallTalkReply(small, shown)
         if self._confident(candidates, terms):
             return Answer(candidates[0].entry, shown)
-        t = self.tuning
         best = candidates[0].score if candidates else 0.0
         if best >= t.suggest:
-            floor = max(t.suggest, best - 0.25)
+            floor = max(t.suggest, best - t.suggest_window)
             picks = [c.entry for c in candidates[: t.max_suggestions] if c.score >= floor]
             return Suggestions(tuple(picks), shown)
         return NoMatch(shown)
 
-    def rank(self, message: str, top: int = _SHOWN) -> tuple[Candidate, ...]:
-        """Return the best-scoring entries, best first."""
+    def rank(self, message: str, top: int | None = None) -> tuple[Candidate, ...]:
+        """Return the best-scoring entries, best first (as many as a decision shows)."""
         try:
-            return self._rank(message, top)
+            return self._rank(message, self.tuning.shown if top is None else top)
         finally:
             self._terms.cache_clear()
 
@@ -164,8 +133,8 @@ class Matcher:
         """
         if not candidates:
             return False
-        t = self.tuning
         first = candidates[0]
+        t = self.thresholds[first.entry.id]
         second = candidates[1].lexical if len(candidates) > 1 else 0.0
         backed = max(candidates, key=lambda c: c.support)
         doubted = first.support < t.least_support or (
@@ -252,7 +221,7 @@ class Matcher:
                 # An entry's own keyword is evidence for it even when the word is common
                 # across the knowledge base ("trigger points?").
                 matched[entry] += w if own < 1 else max(w, t.keyword_evidence)
-            if w < _NEGLIGIBLE:
+            if w < t.negligible:
                 continue  # "what" is in a third of all phrasings and weighs 0.02
             for d in index.postings.get(term, ()):
                 shared[d] += w
@@ -277,7 +246,8 @@ class Matcher:
         exact = index.exact.get(frozenset(weights), ())
         scores = {}
         for entry in covered:
-            lexical = 0.5 * covered[entry] / total + 0.5 * best_doc[entry]
+            share = t.coverage_share
+            lexical = share * covered[entry] / total + (1 - share) * best_doc[entry]
             evidence = 1.0 if exact == (entry,) else min(1.0, matched[entry] / t.evidence)
             scores[entry] = lexical * evidence * novelty
         if t.fuzzy:
@@ -294,14 +264,14 @@ class Matcher:
         """
         index, t = self.index, self.tuning
         folded = " ".join(self.normaliser.words(text))
-        best = sorted(scores, key=lambda e: -scores[e])[:_FUZZY_TOP]
+        best = sorted(scores, key=lambda e: -scores[e])[: t.fuzzy_top]
         near: dict[int, list[tuple[float, int]]] = {entry: [] for entry in best}
         for d, overlap in shared.items():
             found = near.get(index.doc_entry[d])
             if found is not None:
                 found.append((overlap / (total + index.doc_weight[d]), d))
         for entry in best:
-            closest = heapq.nlargest(_FUZZY_PHRASINGS, near[entry])
+            closest = heapq.nlargest(t.fuzzy_phrasings, near[entry])
             texts = [index.doc_text[d] for _, d in closest]
             similarity = max((fuzz.token_set_ratio(folded, x) for x in texts), default=0.0)
             scores[entry] = (1 - t.fuzzy) * scores[entry] + t.fuzzy * similarity / 100
@@ -311,13 +281,13 @@ class Matcher:
         if every in self._smalltalk:
             # The whole message is one phrase, fillers and all ("ok", "got it").
             return self._smalltalk[every]
-        words = tuple(w for w in every if w not in _FILLERS)
+        words = tuple(w for w in every if w not in self.kb.words.fillers)
         if not words:
             return None
         found: SmallTalk | None = None
         i = 0
         while i < len(words):
-            for size in range(min(4, len(words) - i), 0, -1):
+            for size in range(min(self.tuning.longest_phrase, len(words) - i), 0, -1):
                 hit = self._smalltalk.get(words[i : i + size])
                 if hit is not None:
                     found = found or hit
@@ -326,13 +296,6 @@ class Matcher:
             else:
                 return None
         return found
-
-
-# Words that may surround a greeting or thanks without making it a question.
-_FILLERS = frozenset(
-    "so much very again a lot all you guys everyone team dear for that this the it and oh "
-    "really again too ok okay just".split()
-)
 
 
 __all__ = [

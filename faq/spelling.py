@@ -15,9 +15,7 @@ from rapidfuzz.distance import OSA
 
 from faq.kb import KnowledgeBase
 from faq.text import Normaliser, english_frequencies
-
-# A misspelling is rarer than the word it misspells: at least this many times rarer.
-_RARER = 3
+from faq.tuning import Tuning
 
 
 @dataclass(frozen=True)
@@ -30,9 +28,10 @@ class Misspelling:
     suggestion: str
 
 
-def likely_misspellings(kb: KnowledgeBase) -> list[Misspelling]:
+def likely_misspellings(kb: KnowledgeBase, tuning: Tuning | None = None) -> list[Misspelling]:
     """Return the phrasings' words that are not English and sit one typo from a commoner one."""
-    normaliser = Normaliser(kb.aliases, kb.synonyms)
+    tuning = tuning or Tuning()
+    normaliser = Normaliser(kb.aliases, kb.synonyms, tuning=tuning)
     known = english_frequencies()
     fields = [
         (entry.id, name, [w for text in texts for w in normaliser.words(text, correct=False)])
@@ -48,10 +47,10 @@ def likely_misspellings(kb: KnowledgeBase) -> list[Misspelling]:
     found: list[Misspelling] = []
     for entry, field, words in fields:
         for word in dict.fromkeys(words):
-            if len(word) < 4 or not word.isalpha() or word in known:
+            if len(word) < tuning.typo_min_length or not word.isalpha() or word in known:
                 continue
-            limit = 1 if len(word) < 8 else 2
+            limit = tuning.typo_edits(word)
             hit = process.extractOne(word, english, scorer=OSA.distance, score_cutoff=limit)
-            if hit and counts[hit[0]] >= _RARER * counts[word]:
+            if hit and counts[hit[0]] >= tuning.misspelling_rarer * counts[word]:
                 found.append(Misspelling(entry, field, word, hit[0]))
     return found

@@ -7,7 +7,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import snowballstemmer
 from rapidfuzz import process
@@ -15,22 +14,8 @@ from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
 from faq import english
+from faq.tuning import Tuning
 
-COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
-OFF_TOPIC_WORDS_FILE = Path(__file__).with_name("off_topic_words.txt")
-
-# Words that carry no meaning for matching (compared after stemming).
-_STOPWORDS = frozenset(
-    """a an the is are am be been being was were do does did doing done i me my mine you
-    your yours we us our it its this that these those to of in on at for with and or but so
-    if then than can could would will shall may might must have has had there here just
-    really very please pls any some also too about which get got like know want wanted need
-    needed tell let ok okay hi hello hey thanks thank um uh oh well actually quick question
-    wondering wonder anyone somebody im s t d ll ve re m lot bit by from as up out into be
-    they them their he she his her him one
-    sorry sry apologies apologise apologize bother bothering silly lol lmao haha
-    hehe omg tbh ngl xx hiya heya howdy hallo hullo yo""".split()
-)
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018`\u00b4\u02bc", "'"))
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b"), "can not"),
@@ -46,14 +31,6 @@ _CONTRACTIONS = (
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _TOKEN = re.compile(r"[^\W_]+")
 _SEGMENT = re.compile(r"[.!?;\n]+")
-_MAX_PHRASE = 4
-EVERYDAY_WORDS = 2000
-
-
-def load_words(path: Path) -> frozenset[str]:
-    """Read a word list (one or more words a line; lines starting with # are comments)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.lower() for line in lines if not line.startswith("#") for w in line.split())
 
 
 def english_frequencies() -> Mapping[str, int]:
@@ -65,7 +42,7 @@ def english_frequencies() -> Mapping[str, int]:
 
 
 @lru_cache(maxsize=4)
-def everyday_words(count: int = EVERYDAY_WORDS) -> frozenset[str]:
+def everyday_words(count: int) -> frozenset[str]:
     """Return English's `count` most frequent words.
 
     Words such as "honestly", "weird" or "tomorrow" say little about which FAQ a message
@@ -105,10 +82,14 @@ class Normaliser:
         common_words: frozenset[str] = frozenset(),
         protected: frozenset[str] = frozenset(),
         keep: frozenset[str] = frozenset(),
+        stopwords: frozenset[str] = frozenset(),
+        tuning: Tuning | None = None,
     ) -> None:
+        self._stopwords = stopwords
+        self._tuning = tuning or Tuning()
         self._aliases = {k: tuple(_WORD.findall(fold(v))) for k, v in aliases.items()}
         self._stemmer = snowballstemmer.stemmer("english")
-        self._common = frozenset(self._stemmer.stemWord(w) for w in common_words) | _STOPWORDS
+        self._common = frozenset(self._stemmer.stemWord(w) for w in common_words) | stopwords
         counts = Counter(vocabulary)
         # Most frequent first so that ties between corrections go to the commoner word.
         self._vocab = [w for w, _ in counts.most_common()]
@@ -117,7 +98,7 @@ class Normaliser:
             | common_words
             | protected
             | keep
-            | _STOPWORDS
+            | stopwords
             | set(self._aliases)
         )
         self._off_topic = frozenset(self._stemmer.stemWord(w) for w in protected)
@@ -148,7 +129,7 @@ class Normaliser:
         terms: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(_MAX_PHRASE, len(stems) - i), 0, -1):
+            for size in range(min(self._tuning.longest_phrase, len(stems) - i), 0, -1):
                 concept = self._phrases.get(tuple(stems[i : i + size]))
                 if concept is not None:
                     terms.append(concept)
@@ -158,7 +139,7 @@ class Normaliser:
                 if words[i].isdigit():
                     # Numbers (30, 60, 90...) say little about the topic on their own.
                     terms.append("#number")
-                elif words[i] not in _STOPWORDS:
+                elif words[i] not in self._stopwords:
                     terms.append(stems[i])
                 i += 1
         return list(dict.fromkeys(terms))
@@ -197,8 +178,9 @@ class Normaliser:
         return table
 
     def _correct_uncached(self, word: str) -> str:
-        if word in self._known or len(word) < 4 or not word.isalpha() or not self._vocab:
+        short = len(word) < self._tuning.typo_min_length
+        if word in self._known or short or not word.isalpha() or not self._vocab:
             return word
-        limit = 1 if len(word) < 8 else 2
+        limit = self._tuning.typo_edits(word)
         found = process.extractOne(word, self._vocab, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else word
