@@ -1,7 +1,8 @@
 """A saved copy of the safety check's learned second opinion, so the bot starts fast.
 
 Learning takes seconds; the copy is read back in a fraction of that. It is keyed by
-everything the model depends on (its examples, the safety phrase file, the model's code),
+everything the model depends on (its examples, the safety phrase file, the model's code
+and the reading code whose concepts it learns from),
 so any change to those learns afresh. The copy holds only what was learned from the
 shipped and clinic example files, never a client's words. It lives in the user's cache
 folder (`CLINIC_CACHE`, else `$XDG_CACHE_HOME/clinic-bot`, else `~/.cache/clinic-bot`),
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import flows.safety
 import flows.safety_model
 from flows.safety_content import Learn
 from flows.safety_model import Describe, KindModel
@@ -56,7 +58,9 @@ def cached_learning(safety_file: Path | str, folder: Path | None = None) -> Lear
 
 def _key(examples: list[tuple[str, str]], safety_file: Path | str) -> str:
     digest = hashlib.sha256()
-    digest.update(Path(flows.safety_model.__file__).read_bytes())
+    # The model's code, and the reading code whose concepts it learns from.
+    for module in (flows.safety_model, flows.safety):
+        digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(safety_file).read_bytes())
     for text, kind in examples:
         digest.update(f"{kind}\x00{text}\x01".encode())
