@@ -115,13 +115,6 @@ class Matcher:
             return Suggestions(tuple(picks), shown)
         return NoMatch(shown)
 
-    def rank(self, message: str, top: int | None = None) -> tuple[Candidate, ...]:
-        """Return the best-scoring entries, best first (as many as a decision shows)."""
-        try:
-            return self._rank(message, self.tuning.shown if top is None else top)
-        finally:
-            self._terms.cache_clear()
-
     def _confident(self, candidates: tuple[Candidate, ...], terms: tuple[str, ...]) -> bool:
         """Say whether the best candidate is clear enough to answer with.
 
