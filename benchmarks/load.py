@@ -17,12 +17,15 @@ default (no pause) and with the same pause.
 
 Run (needs the test extra for the fake server):
     python benchmarks/load.py [--clients 200] [--messages 10] [--bookings 1000] [--rounds 5]
+With LOAD_PROFILE=FILE the clinic bot runs under cProfile and saves its stats to FILE.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
 import contextlib
 import json
 import random
@@ -339,7 +342,12 @@ def main() -> None:
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(*args.serve))
+        profile = os.environ.get("LOAD_PROFILE")
+        if args.serve[0] == "clinic" and profile:
+            # LOAD_PROFILE=FILE: the clinic bot runs under cProfile, its stats saved there.
+            cProfile.runctx("asyncio.run(serve(*args.serve))", globals(), locals(), profile)
+        else:
+            asyncio.run(serve(*args.serve))
         return
 
     async def run_all() -> None:
