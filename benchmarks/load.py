@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import os
 import contextlib
+import cProfile
 import json
+import os
 import random
 import resource
 import signal
