@@ -76,6 +76,9 @@ def test_each_kind_is_found_the_way_people_type_it(
         "can you squeeze me in tomorrow afternoon?",
         "afternoon please, I get breathless from laughing at my own jokes",
         "doesn't matter which therapist, no chest pain or anything",
+        "I won't be around on the 14th, can we do the 15th?",
+        "I won't be here in January, I'm going travelling",
+        "I've made my decision, deep tissue it is",
     ],
 )
 def test_idiom_negation_and_ordinary_words_are_not_alarms(content: Content, message: str) -> None:
