@@ -35,6 +35,9 @@ YOUNG = "#young"
 MODEL_WORDS = 4
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?|[.!?;\n]+|[,:()\-–—/]+")
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+# Letters that keep no accent to drop (NFKD leaves them whole): "połknęłam" reads as the
+# phrase list's "polknelam".
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
 _SENTENCE_END = "."
 _CLAUSE_END = ","
 
@@ -132,7 +135,7 @@ class Reader:
     def _plain(self, text: str) -> list[str]:
         # Idioms are read on whole words: "dying to" is an idiom, "die to" is not.
         out: list[str] = []
-        for token in _TOKEN.findall(_HYPHEN.sub(" ", fold(text))):
+        for token in _TOKEN.findall(_HYPHEN.sub(" ", fold(text).translate(_PLAIN_LETTERS))):
             if not token[0].isalnum():
                 out.append(_SENTENCE_END if token[0] in ".!?;\n" else _CLAUSE_END)
                 continue

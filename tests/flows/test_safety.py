@@ -42,6 +42,19 @@ E, L, C, D, K = (
         ("voglio morire", C),
         ("não consigo respirar", E),
         ("chcę umrzeć", C),
+        # Polish letters that keep no accent to drop ("ł") read like the phrase lists.
+        ("połknęłam wszystkie tabletki", C),
+        # "doesn't matter" is no negation of what follows, and a typed "kil" is "kill".
+        ("Preferred time: doesnt matter ill probably be dead by then", C),
+        ("wanna kil myself", C),
+        ("if I'm not dead by Friday I'll come in", C),
+        ("Tom. I think I'm having a heart attack lol not joking", E),
+        ("you won't hear from me again, thanks for everything", C),
+        ("im 32 wks and theres a lot of blood", E),
+        ("headache came on instantly, it's unbearable", E),
+        ("bad headache, neck rigid and burning up", E),
+        ("my father keeps saying he wishes he were dead", C),
+        ("alle wären ohne mich besser dran", C),
     ],
 )
 def test_each_kind_is_found_the_way_people_type_it(
@@ -65,6 +78,14 @@ def test_each_kind_is_found_the_way_people_type_it(
         "does it hurt alot",
         "how much is an hour?",
         "my name is Tina",
+        "can you squeeze me in tomorrow afternoon?",
+        "afternoon please, I get breathless from laughing at my own jokes",
+        "doesn't matter which therapist, no chest pain or anything",
+        "I won't be around on the 14th, can we do the 15th?",
+        "I won't be here in January, I'm going travelling",
+        "I've made my decision, deep tissue it is",
+        "I'm checking out of the hotel at 11 so can we do 9",
+        "the kids were screaming all day and my head hurts",
     ],
 )
 def test_idiom_negation_and_ordinary_words_are_not_alarms(content: Content, message: str) -> None:
