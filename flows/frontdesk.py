@@ -97,7 +97,7 @@ class FrontDesk:
             case Command(name="book"):
                 return self.booking.start(state, restarted=in_flow)
             case Command(name="staff"):
-                return self._handoff(state)
+                return self._handoff(state, now)
             case Command(name="privacy"):
                 return Step(state, (Reply(self.messages.text("privacy")),))
             case Command(name="forget"):
@@ -124,7 +124,7 @@ class FrontDesk:
                     return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
                 return self.booking.handle(state, client, event, now)
             case Press(action=action):
-                return self._press(state, client, action)
+                return self._press(state, client, action, now)
             case _ if in_flow:
                 return self.booking.handle(state, client, event, now)
             case Text(text=text) if state.stage is Stage.HANDOFF and text.strip():
@@ -165,7 +165,7 @@ class FrontDesk:
         m = self.messages
         return Reply(text, rows([Button(m.button(k), k) for k in ("ask", "book", "staff")]))
 
-    def _press(self, state: Conversation, client: Client, action: str) -> Step:
+    def _press(self, state: Conversation, client: Client, action: str, now: datetime) -> Step:
         verb = action.partition(":")[0]
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         if (entry := self._faq_entry(action)) is not None:
@@ -179,7 +179,7 @@ class FrontDesk:
         if verb == "book":
             return self.booking.start(state, restarted=in_flow)
         if verb == "staff":
-            return self._handoff(state)
+            return self._handoff(state, now)
         if action == "forget:yes":
             done = Reply(self.messages.text("forget_done"))
             return Step(Conversation(), (done,), (Forget(),))
@@ -307,9 +307,13 @@ class FrontDesk:
             return Step(state, (self.menu(stale),))
         return self._resume(state, client, Reply(stale))
 
-    def _handoff(self, state: Conversation) -> Step:
+    def _handoff(self, state: Conversation, now: datetime) -> Step:
         new = replace(state.reset(), stage=Stage.HANDOFF)
-        return Step(new, (Reply(self.messages.text("handoff_ask")),))
+        text = self.messages.text("handoff_ask")
+        later = self.hours.reply_when(now) if self.hours is not None else None
+        if later is not None:
+            text = f"{text}\n\n{later}"
+        return Step(new, (Reply(text),))
 
     def _text(self, state: Conversation, text: str, now: datetime) -> Step:
         decision = self.matcher.decide(text[:MAX_MATCH_CHARS])

@@ -98,6 +98,7 @@ HOURS_TEXTS = _spec(
         "closed_day": "day next",
         "next_open": "day opens",
         "never_open": "",
+        "staff_closed": "next",
         "today": "",
         "tomorrow": "",
     }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.config.content import Content
 from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
+from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
 from bot.services.staff_views import handoff_html, request_buttons, request_html
 from bot.store.database import Storage, Transaction
@@ -30,6 +32,8 @@ from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation, RequestKind
 
 log = logging.getLogger(__name__)
+
+
 # At most this many messages to staff (handoffs and requests) per client in the window:
 # one client can then fill at most half a minute of the staff group's ~20 messages a
 # minute per hour. Urgent and crisis alerts are never counted or capped.
@@ -53,6 +57,7 @@ class ConversationService:
     storage: Storage
     staff_chat_id: int
     staff_cap: tuple[int, timedelta] = STAFF_CAP
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     async def handle(
         self,
@@ -69,7 +74,7 @@ class ConversationService:
                 return Handled((), caught_up=True, staff=False)
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
-            step = self.content.desk.handle(state, client, event, datetime.now(UTC))
+            step = self.content.desk.handle(state, client, event, self.clock())
             step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:

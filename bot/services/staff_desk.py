@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, spoken_check
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import Purpose
@@ -34,6 +37,7 @@ class StaffService:
     storage: Storage
     staff_chat_id: int
     staff_user_ids: frozenset[int] = frozenset()
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     def is_staff(self, chat_id: int | None, user_id: int | None) -> bool:
         """Say whether a chat and user may act as staff."""
