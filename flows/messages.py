@@ -67,6 +67,12 @@ TEXTS = _spec(
         "miss_unknown": "",
         "handoff_ask": "",
         "handoff_sent": "",
+        "thread_opened": "",
+        "thread_in_flow": "",
+        "thread_help": "",
+        "thread_left": "",
+        "thread_closed": "",
+        "thread_lapsed": "",
         "staff_cap": "",
         "handoff_reply": "text",
         "privacy": "",
@@ -84,7 +90,7 @@ BUTTONS: dict[str, frozenset[str]] = {
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
         "cancel change_name change_phone change_times change_areas back forget_yes forget_no "
-        "cancel_yes cancel_no not_asked"
+        "cancel_yes cancel_no not_asked leave_thread"
     ).split()
 }
 CHOICES = ("times", "areas")

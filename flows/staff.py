@@ -119,7 +119,12 @@ class ReleaseHold:
     """Let the client book again: staff have spoken to them."""
 
 
-StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold
+@dataclass(frozen=True)
+class EndThread:
+    """End the client's conversation with staff: the assistant answers them again."""
+
+
+StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold | EndThread
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,28 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
 
 
 INVALID = StaffStep("That button is no longer valid.")
+_THREAD = f"{_PREFIX}:thread:"
+
+
+def thread_button(handoff_id: int) -> str:
+    """Return the data of the button that closes the conversation a client's message is in."""
+    return f"{_THREAD}{handoff_id}"
+
+
+def parse_thread_button(data: str) -> int | None:
+    """Read a close-conversation button's data: the client's message it is on."""
+    number = data.removeprefix(_THREAD)
+    return int(number) if data.startswith(_THREAD) and number.isdigit() else None
+
+
+def close_thread(is_open: bool) -> StaffStep:
+    """Decide what closing a client's conversation does (nothing if it has ended already)."""
+    if not is_open:
+        return StaffStep("This conversation has ended already.")
+    return StaffStep(
+        "Conversation closed: the client's messages go to the assistant again.",
+        (EndThread(), TellClient("thread_closed")),
+    )
 
 
 def gone(number: int) -> StaffStep:

@@ -11,7 +11,12 @@ from bot.config.content import Content
 from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
 from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
-from bot.services.staff_views import handoff_html, request_buttons, request_html
+from bot.services.staff_views import (
+    handoff_html,
+    request_buttons,
+    request_html,
+    thread_buttons,
+)
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
 from flows import staff as rules
@@ -26,6 +31,7 @@ from flows.events import (
     SubmitRequest,
     UrgentAlert,
 )
+from flows.known import Known
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
 from flows.staff_cap import over_cap, staff_bound
@@ -65,8 +71,12 @@ class ConversationService:
         client: Client,
         event: Event,
         edit_message_id: int | None = None,
+        reply_to: int | None = None,
     ) -> Handled:
-        """Handle one client event: decide, then store the outcome in one transaction."""
+        """Handle one client event: decide, then store the outcome in one transaction.
+
+        `reply_to`: the message (in the client's chat) a typed message replies to.
+        """
         async with self.storage.transaction() as tx:
             chat = await tx.chats.open(update_id, client.chat_id)
             if chat is None:
@@ -74,7 +84,8 @@ class ConversationService:
                 return Handled((), caught_up=True, staff=False)
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
-            step = self.content.desk.handle(state, client, event, self.clock())
+            known = await self._known(tx, client.chat_id, reply_to)
+            step = self.content.desk.handle(state, client, event, self.clock(), known)
             step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
@@ -97,6 +108,11 @@ class ConversationService:
             type(event).__name__, step.state.stage, request_no or "-",
         )  # fmt: skip
         return Handled(replies, caught_up=chat.undelivered == 0, staff=bool(staff_calls))
+
+    async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
+        """Load what the front desk needs to know besides the conversation."""
+        to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
+        return Known(reply_to_staff=to_staff)
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""
@@ -133,10 +149,14 @@ class ConversationService:
                 calls += await forget_client(tx, client.chat_id, self.staff_chat_id)
             elif isinstance(effect, ForwardToStaff):
                 ref = await tx.handoffs.add(client.chat_id, "in", effect.text)
-                html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
+                open_requests = await tx.requests.open_of_chat(client.chat_id)
+                html = handoff_html(
+                    client.chat_id, client.first_name, client.username, effect.text, open_requests
+                )
                 # All of it reaches staff: in several messages if the header and escaping
                 # make it longer than one (a reply to any of them answers the client).
-                for method, payload in staff_calls(self.staff_chat_id, html):
+                close = thread_buttons(ref)
+                for method, payload in staff_calls(self.staff_chat_id, html, close):
                     calls.append(StaffCall(method, payload, Purpose.HANDOFF, ref))
         return request_no, calls
 
