@@ -28,6 +28,7 @@ from flows.events import (
 from flows.hours import WeekHours
 from flows.known import Known
 from flows.messages import Messages, plain
+from flows.own_requests import CHANGE, NEW, OwnRequests, parse_my_action
 from flows.replies import Button, Reply, rows
 from flows.safety_content import Safety
 from flows.safety_replies import CONTRAINDICATIONS, SafetyReplies
@@ -69,6 +70,11 @@ class FrontDesk:
     def booking(self) -> Booking:
         """Return the booking flow."""
         return Booking(self.questionnaire, self.messages, self.region)
+
+    @property
+    def own(self) -> OwnRequests:
+        """Return what is said about the client's own requests."""
+        return OwnRequests(self.messages)
 
     @property
     def safety_replies(self) -> SafetyReplies:
@@ -118,6 +124,8 @@ class FrontDesk:
                 answered = self._in_flow(state, client, event.text)
                 if answered is not None:
                     return answered
+            elif self.own.asks_about(event.text):
+                return self.own.status(state.reset(), known)
         match event:
             case Command(name="start"):
                 text = self.messages.text("start", first_name=client.first_name or "there")
@@ -127,7 +135,9 @@ class FrontDesk:
             case Command(name="topics"):
                 return Step(state, (self.topics(),))
             case Command(name="book"):
-                return self.booking.start(state, restarted=in_flow)
+                return self._book(state, known, in_flow)
+            case Command(name="status"):
+                return self.own.status(state if in_flow else state.reset(), known)
             case Command(name="staff"):
                 return self._handoff(state, now)
             case Command(name="privacy"):
@@ -155,8 +165,10 @@ class FrontDesk:
                 if verb == "prev" and state.stage is Stage.CONSENT:
                     return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
                 return self.booking.handle(state, client, event, now)
+            case Press(action=action) if (mine := parse_my_action(action)) is not None:
+                return self._mine(state, known, *mine, now)
             case Press(action=action):
-                return self._press(state, client, action, now)
+                return self._press(state, client, action, now, known)
             case _ if in_flow:
                 return self.booking.handle(state, client, event, now)
             case Text(text=text):
@@ -193,7 +205,9 @@ class FrontDesk:
         m = self.messages
         return Reply(text, rows([Button(m.button(k), k) for k in ("ask", "book", "staff")]))
 
-    def _press(self, state: Conversation, client: Client, action: str, now: datetime) -> Step:
+    def _press(
+        self, state: Conversation, client: Client, action: str, now: datetime, known: Known
+    ) -> Step:
         verb = action.partition(":")[0]
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         if (entry := self._faq_entry(action)) is not None:
@@ -205,7 +219,7 @@ class FrontDesk:
         if verb == "ask":
             return Step(state.reset(), (Reply(self.messages.text("ask")),))
         if verb == "book":
-            return self.booking.start(state, restarted=in_flow)
+            return self._book(state, known, in_flow)
         if verb == "staff":
             return self._handoff(state, now)
         if action == thread.LEAVE:
@@ -336,6 +350,28 @@ class FrontDesk:
         if state.stage in (Stage.IDLE, Stage.HANDOFF):
             return Step(state, (self.menu(stale),))
         return self._resume(state, client, Reply(stale))
+
+    def _book(self, state: Conversation, known: Known, in_flow: bool, ask: bool = True) -> Step:
+        """Start a request; with one open already, first ask whether to add one or change it."""
+        if ask and known.requests and not state.hold:
+            return self.own.before_booking(state, known)
+        step = self.booking.start(state, restarted=in_flow)
+        if known.last_details is None or step.state.stage is not Stage.CONSENT:
+            return step
+        name, phone = known.last_details
+        return replace(step, state=replace(step.state, prev_name=name, prev_phone=phone))
+
+    def _mine(
+        self, state: Conversation, known: Known, verb: str, number: int | None, now: datetime
+    ) -> Step:
+        """A tap about the client's own requests: withdraw one, add another, change one."""
+        in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        if verb == NEW:
+            return self._book(state, known, in_flow, ask=False)
+        if verb == CHANGE and number is not None:
+            said = self.messages.text("my_change", request_no=str(number))
+            return Step(thread.touched(state.reset(), now), (Reply(said, self.leave_button()),))
+        return self.own.press(state, known, verb, number)
 
     def _thread_text(self, state: Conversation, text: str, now: datetime) -> Step:
         """A message in a thread with staff: passed on, unless it asks to leave."""

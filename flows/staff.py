@@ -45,6 +45,7 @@ class StaffAction(StrEnum):
     DECLINE = "decline"
     CONTACTED = "contacted"
     BACK = "back"  # leave the spoken-to check without confirming
+    WITHDRAW = "withdraw"  # the client's, from their chat: never a button on a staff card
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ ACTIONS: dict[StaffAction, ActionInfo] = {
         "✅ Yes, I've spoken to them — confirm",
         "✅ Confirmed (client spoken to about the flagged items)",
     ),
+    StaffAction.WITHDRAW: ActionInfo(Status.WITHDRAWN, "", "↩️ Withdrawn"),
 }
+# Who is recorded on a request's card for an action the client took.
+BY_CLIENT = "the client"
 # The message key the client is sent after each action on a booking or call-back.
 CLIENT_TEXTS = {
     StaffAction.CONFIRM: "staff_confirmed",
@@ -146,6 +150,8 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
     number, _, action = rest.partition(":")
     if prefix != _PREFIX or not number.isdigit() or action not in _ACTION_VALUES:
         return None
+    if action == StaffAction.WITHDRAW.value:
+        return None  # only the client withdraws, from their own chat
     return int(number), StaffAction(action)
 
 
@@ -207,6 +213,17 @@ def press(req: RequestFacts, action: StaffAction) -> StaffStep:
     elif req.kind is not RequestKind.CRISIS:
         effects.append(TellClient(CLIENT_TEXTS[action]))
     return StaffStep(f"{info.done} — request #{req.id}.", tuple(effects))
+
+
+def withdraw(req: RequestFacts) -> StaffStep:
+    """Decide what a client withdrawing their request does; the notice goes to the staff chat."""
+    if req.status.final or req.kind.is_alert:
+        return StaffStep(f"Request #{req.id} is already {req.status.value}.")
+    info = ACTIONS[StaffAction.WITHDRAW]
+    return StaffStep(
+        f"↩️ The client withdrew request #{req.id}.",
+        (SetStatus(StaffAction.WITHDRAW, info.status), ShowCard()),
+    )
 
 
 def actions_for(req: RequestFacts, spoken_check: bool = False) -> list[list[StaffAction]]:

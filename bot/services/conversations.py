@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
@@ -19,6 +20,7 @@ from bot.services.staff_views import (
 )
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
+from bot.store.staff_messages import About
 from flows import staff as rules
 from flows.events import (
     Client,
@@ -30,8 +32,9 @@ from flows.events import (
     Step,
     SubmitRequest,
     UrgentAlert,
+    WithdrawRequest,
 )
-from flows.known import Known
+from flows.known import Known, OwnRequest
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
 from flows.staff_cap import over_cap, staff_bound
@@ -112,7 +115,12 @@ class ConversationService:
     async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
         """Load what the front desk needs to know besides the conversation."""
         to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
-        return Known(reply_to_staff=to_staff)
+        mine = tuple(
+            OwnRequest(r.id, r.kind, r.status)
+            for r in await tx.requests.open_of_chat(chat_id)
+            if not r.kind.is_alert
+        )
+        return Known(to_staff, mine, await tx.requests.last_details(chat_id))
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""
@@ -145,6 +153,8 @@ class ConversationService:
                 await tx.chats.hold(client.chat_id, request_no)
             elif isinstance(effect, SafetyAlert):
                 await self._safety_alert(tx, client, effect.kind, calls)
+            elif isinstance(effect, WithdrawRequest):
+                calls += await self._withdraw(tx, client, effect.number)
             elif isinstance(effect, Forget):
                 calls += await forget_client(tx, client.chat_id, self.staff_chat_id)
             elif isinstance(effect, ForwardToStaff):
@@ -159,6 +169,31 @@ class ConversationService:
                 for method, payload in staff_calls(self.staff_chat_id, html, close):
                     calls.append(StaffCall(method, payload, Purpose.HANDOFF, ref))
         return request_no, calls
+
+    async def _withdraw(self, tx: Transaction, client: Client, number: int) -> list[StaffCall]:
+        """Withdraw a client's request: its status, its card edited, staff told."""
+        req = await tx.requests.get(number)
+        if req is None or req.chat_id != client.chat_id:
+            return []
+        step = rules.withdraw(req.facts)
+        calls: list[StaffCall] = []
+        for effect in step.effects:
+            if isinstance(effect, rules.SetStatus):
+                await tx.requests.record_action(
+                    req.id, effect.action, effect.status, rules.BY_CLIENT
+                )
+                req = replace(req, status=effect.status)
+            elif isinstance(effect, rules.ShowCard):
+                html = request_html(req, self.content, await tx.requests.actions_of(req.id))
+                for chat, message_id in await tx.staff_messages.of(About.REQUEST, req.id):
+                    payload = {"chat_id": chat, "message_id": message_id, "text": html,
+                               "parse_mode": "HTML"}  # fmt: skip
+                    calls.append(StaffCall("editMessageText", payload, Purpose.STAFF_EDIT, req.id))
+        if step.effects:
+            _, notice = staff_call(self.staff_chat_id, escape(step.notice))
+            calls.append(StaffCall("sendMessage", notice, Purpose.STAFF))
+        log.info("event=request_withdrawn request=%s", req.id)
+        return calls
 
     async def _safety_alert(
         self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[StaffCall]
