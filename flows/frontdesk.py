@@ -148,6 +148,8 @@ class FrontDesk:
                     (Button(self.messages.button("forget_no"), "forget:no"),),
                 )
                 return Step(state, (Reply(self.messages.text("forget_confirm"), buttons),))
+            case Command(name="cancel") if in_thread:
+                return Step(thread.leave(state), (self.menu(self.messages.text("thread_left")),))
             case Command(name="cancel") if in_flow:
                 return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
             case Command():
