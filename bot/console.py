@@ -42,6 +42,13 @@ class ConsoleBot:
         """Print an edited message."""
         return self._show("editMessageText", kw)
 
+    async def edit_message_reply_markup(self, **kw: Any) -> Any:
+        """Forget the buttons of a message (a closed conversation's)."""
+        chat, message_id = int(kw.get("chat_id", 0)), int(kw.get("message_id") or 0)
+        if self.buttons.get(chat, ([], 0))[1] == message_id:
+            del self.buttons[chat]
+        return True
+
     def _show(self, endpoint: str, kw: dict[str, Any]) -> Any:
         chat = int(kw.get("chat_id", 0))
         message_id = int(kw.get("message_id") or self._next_id)

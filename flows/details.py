@@ -95,10 +95,16 @@ class Details:
         if state.stage is Stage.NAME:
             key = "name_ask_callback" if state.kind is RequestKind.CALLBACK else "name_ask"
             buttons: tuple[tuple[Button, ...], ...] = ()
+            text = m.text(key, first_name=client.first_name)
+            if state.prev_name and state.prev_phone:
+                shown = show_phone(state.prev_phone, self.region)
+                said = m.text("same_details", name=state.prev_name, phone=shown)
+                text = f"{text}\n\n{said}"
+                buttons = ((Button(m.button("same_details"), action(state, "same")),),)
             if clean_name(client.first_name):
                 label = m.button("use_name", first_name=client.first_name)
-                buttons = ((Button(label, action(state, "nm")),),)
-            return Reply(m.text(key, first_name=client.first_name), (*buttons, self._back(state)))
+                buttons = (*buttons, (Button(label, action(state, "nm")),))
+            return Reply(text, (*buttons, self._back(state)))
         if state.stage is Stage.PHONE:
             keys = ((Key(m.button("share_phone"), KeyboardKind.CONTACT),),)
             return Reply(m.text("phone_ask"), keys=keys)
@@ -145,6 +151,10 @@ class Details:
     def press(self, state: Conversation, client: Client, verb: str, arg: str) -> Step:
         """Take a button press in the details part."""
         stage = state.stage
+        if stage is Stage.NAME and verb == "same" and state.prev_name and state.prev_phone:
+            # A second request: the name and phone of the last one, in one tap.
+            new = replace(state, name=state.prev_name, stage=Stage.PHONE)
+            return self._phone(new, client, state.prev_phone)
         if stage is Stage.NAME and verb == "nm" and (name := clean_name(client.first_name)):
             return self._next(replace(state, name=name), client)
         if stage is Stage.TIMES and verb == "tm" and arg in self.messages.choices["times"]:

@@ -109,11 +109,26 @@ class ForwardToStaff:
 
 
 @dataclass(frozen=True)
+class WithdrawRequest:
+    """Withdraw one of the client's open requests: staff told, its card shown as withdrawn."""
+
+    number: int
+
+
+@dataclass(frozen=True)
 class Forget:
     """Delete everything held about the client, withdraw open requests, tell staff."""
 
 
-Effect = LogUnanswered | SubmitRequest | UrgentAlert | SafetyAlert | ForwardToStaff | Forget
+Effect = (
+    LogUnanswered
+    | SubmitRequest
+    | UrgentAlert
+    | SafetyAlert
+    | ForwardToStaff
+    | WithdrawRequest
+    | Forget
+)
 
 
 @dataclass(frozen=True)

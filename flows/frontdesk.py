@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from faq.kb import Entry, FollowUp
 from faq.matcher import Answer, Decision, Matcher, NoMatch, SmallTalkReply, Suggestions
+from flows import thread
 from flows.booking import Booking
 from flows.details import DEFAULT_REGION, action, clean_name, clean_phone
 from flows.events import (
@@ -25,7 +26,9 @@ from flows.events import (
     Text,
 )
 from flows.hours import WeekHours
+from flows.known import Known
 from flows.messages import Messages, plain
+from flows.own_requests import CHANGE, NEW, OwnRequests, parse_my_action
 from flows.replies import Button, Reply, rows
 from flows.safety_content import Safety
 from flows.safety_replies import CONTRAINDICATIONS, SafetyReplies
@@ -60,11 +63,18 @@ class FrontDesk:
     hours: WeekHours | None = None
     # The clinic's country, for reading and showing phone numbers (ISO code, e.g. GB).
     region: str = DEFAULT_REGION
+    # A thread with staff ends after this long without a message either way.
+    thread_quiet: timedelta = thread.DEFAULT_QUIET
 
     @property
     def booking(self) -> Booking:
         """Return the booking flow."""
         return Booking(self.questionnaire, self.messages, self.region)
+
+    @property
+    def own(self) -> OwnRequests:
+        """Return what is said about the client's own requests."""
+        return OwnRequests(self.messages)
 
     @property
     def safety_replies(self) -> SafetyReplies:
@@ -73,19 +83,49 @@ class FrontDesk:
         button = Button(entry.title, faq_action(entry.id)) if entry is not None else None
         return SafetyReplies(self.safety, self.messages, self.questionnaire, button)
 
-    def handle(self, state: Conversation, client: Client, event: Event, now: datetime) -> Step:
-        """Handle one event from a client; typed text is read for safety before anything else."""
+    def handle(
+        self,
+        state: Conversation,
+        client: Client,
+        event: Event,
+        now: datetime,
+        known: Known | None = None,
+    ) -> Step:
+        """Handle one event from a client; typed text is read for safety before anything else.
+
+        `known`: what the service knows besides the conversation (the client's open
+        requests, whether the message replies to staff).
+        """
+        known = known or Known()
+        if thread.has_lapsed(state, now, self.thread_quiet):
+            # Quiet for too long: the assistant answers again, and says so first.
+            step = self.handle(state.reset(), client, event, now, known)
+            if isinstance(event, Text):
+                lapsed = Reply(self.messages.text("thread_lapsed"))
+                return replace(step, replies=(lapsed, *step.replies))
+            return step
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        in_thread = state.stage is Stage.HANDOFF
         if isinstance(event, Text):
             found = self.safety.check.assess(event.text[:MAX_SAFETY_CHARS])
             if found.kinds:
                 resume = self.booking.current(state, client) if in_flow else None
                 text = event.text.strip()[:MAX_HANDOFF_CHARS]
-                return self.safety_replies.step(state, found, text, resume)
+                step = self.safety_replies.step(state, found, text, resume)
+                if in_thread and step.state.stage in (Stage.IDLE, Stage.HANDOFF):
+                    # The thread goes on: staff may well want to answer.
+                    return replace(step, state=thread.touched(step.state, now))
+                return step
+            if known.reply_to_staff and event.text.strip():
+                return self._to_staff(state, client, event.text, now, in_flow)
+            if in_thread and event.text.strip():
+                return self._thread_text(state, event.text, now)
             if in_flow:
-                step = self._in_flow(state, client, event.text)
-                if step is not None:
-                    return step
+                answered = self._in_flow(state, client, event.text)
+                if answered is not None:
+                    return answered
+            elif self.own.asks_about(event.text):
+                return self.own.status(state.reset(), known)
         match event:
             case Command(name="start"):
                 text = self.messages.text("start", first_name=client.first_name or "there")
@@ -95,9 +135,11 @@ class FrontDesk:
             case Command(name="topics"):
                 return Step(state, (self.topics(),))
             case Command(name="book"):
-                return self.booking.start(state, restarted=in_flow)
+                return self._book(state, known, in_flow)
+            case Command(name="status"):
+                return self.own.status(state if in_flow else state.reset(), known)
             case Command(name="staff"):
-                return self._handoff(state)
+                return self._handoff(state, now)
             case Command(name="privacy"):
                 return Step(state, (Reply(self.messages.text("privacy")),))
             case Command(name="forget"):
@@ -106,6 +148,8 @@ class FrontDesk:
                     (Button(self.messages.button("forget_no"), "forget:no"),),
                 )
                 return Step(state, (Reply(self.messages.text("forget_confirm"), buttons),))
+            case Command(name="cancel") if in_thread:
+                return Step(thread.leave(state), (self.menu(self.messages.text("thread_left")),))
             case Command(name="cancel") if in_flow:
                 return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
             case Command():
@@ -123,14 +167,12 @@ class FrontDesk:
                 if verb == "prev" and state.stage is Stage.CONSENT:
                     return Step(state.reset(), (self.menu(self.messages.text("cancelled")),))
                 return self.booking.handle(state, client, event, now)
+            case Press(action=action) if (mine := parse_my_action(action)) is not None:
+                return self._mine(state, known, *mine, now)
             case Press(action=action):
-                return self._press(state, client, action)
+                return self._press(state, client, action, now, known)
             case _ if in_flow:
                 return self.booking.handle(state, client, event, now)
-            case Text(text=text) if state.stage is Stage.HANDOFF and text.strip():
-                forward = ForwardToStaff(text.strip()[:MAX_HANDOFF_CHARS])
-                reply = Reply(self.messages.text("handoff_sent"))
-                return Step(state.reset(), (reply,), (forward,))
             case Text(text=text):
                 return self._text(state.reset(), text, now)
             case Contact() | NonText():
@@ -165,7 +207,9 @@ class FrontDesk:
         m = self.messages
         return Reply(text, rows([Button(m.button(k), k) for k in ("ask", "book", "staff")]))
 
-    def _press(self, state: Conversation, client: Client, action: str) -> Step:
+    def _press(
+        self, state: Conversation, client: Client, action: str, now: datetime, known: Known
+    ) -> Step:
         verb = action.partition(":")[0]
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         if (entry := self._faq_entry(action)) is not None:
@@ -177,9 +221,11 @@ class FrontDesk:
         if verb == "ask":
             return Step(state.reset(), (Reply(self.messages.text("ask")),))
         if verb == "book":
-            return self.booking.start(state, restarted=in_flow)
+            return self._book(state, known, in_flow)
         if verb == "staff":
-            return self._handoff(state)
+            return self._handoff(state, now)
+        if action == thread.LEAVE:
+            return Step(thread.leave(state), (self.menu(self.messages.text("thread_left")),))
         if action == "forget:yes":
             done = Reply(self.messages.text("forget_done"))
             return Step(Conversation(), (done,), (Forget(),))
@@ -307,9 +353,63 @@ class FrontDesk:
             return Step(state, (self.menu(stale),))
         return self._resume(state, client, Reply(stale))
 
-    def _handoff(self, state: Conversation) -> Step:
-        new = replace(state.reset(), stage=Stage.HANDOFF)
-        return Step(new, (Reply(self.messages.text("handoff_ask")),))
+    def _book(self, state: Conversation, known: Known, in_flow: bool, ask: bool = True) -> Step:
+        """Start a request; with one open already, first ask whether to add one or change it."""
+        if ask and known.requests and not state.hold:
+            return self.own.before_booking(state, known)
+        step = self.booking.start(state, restarted=in_flow)
+        if known.last_details is None or step.state.stage is not Stage.CONSENT:
+            return step
+        name, phone = known.last_details
+        return replace(step, state=replace(step.state, prev_name=name, prev_phone=phone))
+
+    def _mine(
+        self, state: Conversation, known: Known, verb: str, number: int | None, now: datetime
+    ) -> Step:
+        """A tap about the client's own requests: withdraw one, add another, change one."""
+        in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
+        if verb == NEW:
+            return self._book(state, known, in_flow, ask=False)
+        if verb == CHANGE and number is not None:
+            said = self.messages.text("my_change", request_no=str(number))
+            return Step(thread.touched(state.reset(), now), (Reply(said, self.leave_button()),))
+        return self.own.press(state, known, verb, number)
+
+    def _thread_text(self, state: Conversation, text: str, now: datetime) -> Step:
+        """A message in a thread with staff: passed on, unless it asks to leave."""
+        m = self.messages
+        control = m.control(text)
+        if control in ("cancel", "menu", "back"):
+            return Step(thread.leave(state), (self.menu(m.text("thread_left")),))
+        if control == "help":
+            return Step(state, (Reply(m.text("thread_help"), self.leave_button()),))
+        said = Reply(m.text("handoff_sent"), self.leave_button())
+        forward = ForwardToStaff(text.strip()[:MAX_HANDOFF_CHARS])
+        return Step(thread.touched(state, now), (said,), (forward,))
+
+    def _to_staff(
+        self, state: Conversation, client: Client, text: str, now: datetime, in_flow: bool
+    ) -> Step:
+        """A Telegram reply to a message from staff: it reaches them whatever the step."""
+        forward = ForwardToStaff(text.strip()[:MAX_HANDOFF_CHARS])
+        if state.stage is Stage.HANDOFF:
+            said = Reply(self.messages.text("handoff_sent"), self.leave_button())
+            return Step(thread.touched(state, now), (said,), (forward,))
+        said = Reply(self.messages.text("handoff_sent"))
+        resume = (self.booking.current(state, client),) if in_flow else ()
+        return Step(state, (said, *resume), (forward,))
+
+    def leave_button(self) -> tuple[tuple[Button, ...], ...]:
+        """Return the button that ends a thread with staff."""
+        return ((Button(self.messages.button("leave_thread"), thread.LEAVE),),)
+
+    def _handoff(self, state: Conversation, now: datetime) -> Step:
+        new = thread.touched(state.reset(), now)
+        text = self.messages.text("handoff_ask")
+        later = self.hours.reply_when(now) if self.hours is not None else None
+        if later is not None:
+            text = f"{text}\n\n{later}"
+        return Step(new, (Reply(text, self.leave_button()),))
 
     def _text(self, state: Conversation, text: str, now: datetime) -> Step:
         decision = self.matcher.decide(text[:MAX_MATCH_CHARS])

@@ -54,6 +54,21 @@ class WeekHours:
         sentence = self._sentence(when, now)
         return sentence[:1].upper() + sentence[1:]
 
+    def reply_when(self, now: datetime) -> str | None:
+        """Say when the team will reply to a message sent now; None while the clinic is open."""
+        local = now.astimezone(self.zone)
+        minute = local.hour * 60 + local.minute
+        today = local.weekday()
+        hours = self.days[today]
+        if hours is not None and hours[0] <= minute < hours[1]:
+            return None
+        if hours is not None and minute < hours[0]:
+            opens = self.texts["next_open"].format(day=self.texts["today"], opens=_clock(hours[0]))
+        else:
+            opens = self._next_open(today, 1)
+        sentence = self.texts["staff_closed"].format(next=opens)
+        return sentence[:1].upper() + sentence[1:]
+
     def _sentence(self, when: When, now: datetime) -> str:
         local = now.astimezone(self.zone)
         minute = local.hour * 60 + local.minute

@@ -67,6 +67,25 @@ TEXTS = _spec(
         "miss_unknown": "",
         "handoff_ask": "",
         "handoff_sent": "",
+        "thread_opened": "",
+        "thread_in_flow": "",
+        "thread_help": "",
+        "thread_left": "",
+        "thread_closed": "",
+        "thread_lapsed": "",
+        "my_none": "",
+        "my_list": "",
+        "my_booking": "",
+        "my_callback": "",
+        "my_open": "",
+        "my_needs_note": "",
+        "my_contacted": "",
+        "my_kept": "",
+        "my_withdraw_ask": "request_no",
+        "my_withdrawn": "request_no",
+        "my_book_again": "request_no",
+        "my_change": "request_no",
+        "same_details": "name phone",
         "staff_cap": "",
         "handoff_reply": "text",
         "privacy": "",
@@ -79,12 +98,18 @@ TEXTS = _spec(
         "staff_contacted": "request_no",
     }
 )
+_BUTTON_VALUES = {
+    "use_name": "first_name",
+    "withdraw": "request_no",
+    "change_request": "request_no",
+}
 BUTTONS: dict[str, frozenset[str]] = {
-    name: frozenset({"first_name"} if name == "use_name" else ())
+    name: frozenset(_BUTTON_VALUES.get(name, "").split())
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
         "cancel change_name change_phone change_times change_areas back forget_yes forget_no "
-        "cancel_yes cancel_no not_asked"
+        "cancel_yes cancel_no not_asked leave_thread withdraw withdraw_yes withdraw_no "
+        "book_another change_request keep_request same_details"
     ).split()
 }
 CHOICES = ("times", "areas")
@@ -98,6 +123,7 @@ HOURS_TEXTS = _spec(
         "closed_day": "day next",
         "next_open": "day opens",
         "never_open": "",
+        "staff_closed": "next",
         "today": "",
         "tomorrow": "",
     }
@@ -122,6 +148,8 @@ class Messages:
     # "Are you open now?": the words naming each moment, and the sentences (flows/hours.py).
     hours_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
     hours_texts: Mapping[str, str] = field(default_factory=dict)
+    # Phrases (folded) that ask about the client's own requests ("did you get my request").
+    request_words: tuple[str, ...] = ()
 
     def is_question(self, text: str) -> bool:
         """Say whether a message reads as a question."""
@@ -147,7 +175,9 @@ def load_messages(
     """Read and validate the messages file; clinic placeholders are filled now."""
     clinic = clinic or {}
     top = Fields(path, "file", read_yaml(path))
-    top.unknown({"texts", "buttons", "choices", "control", "question_words", "hours"})
+    top.unknown(
+        {"texts", "buttons", "choices", "control", "question_words", "hours", "request_words"}
+    )
     texts = _templates(path, "texts", top.mapping("texts"), TEXTS, clinic)
     buttons = _templates(path, "buttons", top.mapping("buttons"), BUTTONS, clinic)
     for name, label in buttons.items():
@@ -171,7 +201,8 @@ def load_messages(
     words_in.unknown(set(WHEN_WORDS))
     words = {k: frozenset(plain(w) for w in words_in.texts(k, required=True)) for k in WHEN_WORDS}
     said = _templates(path, "hours texts", hours.mapping("texts"), HOURS_TEXTS, clinic)
-    return Messages(texts, buttons, choices, controls, questions, words, said)
+    asking = tuple(plain(w) for w in top.texts("request_words", required=True))
+    return Messages(texts, buttons, choices, controls, questions, words, said, asking)
 
 
 def plain(text: str) -> str:

@@ -45,6 +45,7 @@ class StaffAction(StrEnum):
     DECLINE = "decline"
     CONTACTED = "contacted"
     BACK = "back"  # leave the spoken-to check without confirming
+    WITHDRAW = "withdraw"  # the client's, from their chat: never a button on a staff card
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ ACTIONS: dict[StaffAction, ActionInfo] = {
         "✅ Yes, I've spoken to them — confirm",
         "✅ Confirmed (client spoken to about the flagged items)",
     ),
+    StaffAction.WITHDRAW: ActionInfo(Status.WITHDRAWN, "", "↩️ Withdrawn"),
 }
+# Who is recorded on a request's card for an action the client took.
+BY_CLIENT = "the client"
 # The message key the client is sent after each action on a booking or call-back.
 CLIENT_TEXTS = {
     StaffAction.CONFIRM: "staff_confirmed",
@@ -119,7 +123,12 @@ class ReleaseHold:
     """Let the client book again: staff have spoken to them."""
 
 
-StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold
+@dataclass(frozen=True)
+class EndThread:
+    """End the client's conversation with staff: the assistant answers them again."""
+
+
+StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold | EndThread
 
 
 @dataclass(frozen=True)
@@ -141,10 +150,34 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
     number, _, action = rest.partition(":")
     if prefix != _PREFIX or not number.isdigit() or action not in _ACTION_VALUES:
         return None
+    if action == StaffAction.WITHDRAW.value:
+        return None  # only the client withdraws, from their own chat
     return int(number), StaffAction(action)
 
 
 INVALID = StaffStep("That button is no longer valid.")
+_THREAD = f"{_PREFIX}:thread:"
+
+
+def thread_button(handoff_id: int) -> str:
+    """Return the data of the button that closes the conversation a client's message is in."""
+    return f"{_THREAD}{handoff_id}"
+
+
+def parse_thread_button(data: str) -> int | None:
+    """Read a close-conversation button's data: the client's message it is on."""
+    number = data.removeprefix(_THREAD)
+    return int(number) if data.startswith(_THREAD) and number.isdigit() else None
+
+
+def close_thread(is_open: bool) -> StaffStep:
+    """Decide what closing a client's conversation does (nothing if it has ended already)."""
+    if not is_open:
+        return StaffStep("This conversation has ended already.")
+    return StaffStep(
+        "Conversation closed: the client's messages go to the assistant again.",
+        (EndThread(), TellClient("thread_closed")),
+    )
 
 
 def gone(number: int) -> StaffStep:
@@ -180,6 +213,17 @@ def press(req: RequestFacts, action: StaffAction) -> StaffStep:
     elif req.kind is not RequestKind.CRISIS:
         effects.append(TellClient(CLIENT_TEXTS[action]))
     return StaffStep(f"{info.done} — request #{req.id}.", tuple(effects))
+
+
+def withdraw(req: RequestFacts) -> StaffStep:
+    """Decide what a client withdrawing their request does; the notice goes to the staff chat."""
+    if req.status.final or req.kind.is_alert:
+        return StaffStep(f"Request #{req.id} is already {req.status.value}.")
+    info = ACTIONS[StaffAction.WITHDRAW]
+    return StaffStep(
+        f"↩️ The client withdrew request #{req.id}.",
+        (SetStatus(StaffAction.WITHDRAW, info.status), ShowCard()),
+    )
 
 
 def actions_for(req: RequestFacts, spoken_check: bool = False) -> list[list[StaffAction]]:

@@ -19,7 +19,7 @@ class Stage(StrEnum):
     TIMES = "times"
     AREAS = "areas"
     CONFIRM = "confirm"
-    HANDOFF = "handoff"
+    HANDOFF = "handoff"  # a thread with staff: messages go to the team (flows/thread.py)
 
 
 class RequestKind(StrEnum):
@@ -57,6 +57,11 @@ class Conversation:
     hold: bool = False
     # The last typed question answered from the FAQ, for a "Not what I asked" tap.
     asked: str = ""
+    # The name and phone of the client's last request, offered again in one tap.
+    prev_name: str = ""
+    prev_phone: str = ""
+    # The time of the last message in a thread with staff (ISO, UTC), empty before the first.
+    thread_at: str = ""
 
     def to_json(self) -> str:
         """Serialise to compact JSON."""

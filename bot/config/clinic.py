@@ -63,6 +63,8 @@ class Clinic:
     guardian_under: int = 18
     # Phone numbers are read and shown as in this country (ISO code, e.g. GB).
     country: str = "GB"
+    # A thread with staff ends after this many hours without a message either way.
+    thread_quiet_hours: int = 12
 
     @property
     def name(self) -> str:
@@ -92,7 +94,16 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     """Read and validate the clinic settings file."""
     fields = Fields(path, "clinic", read_yaml(path))
     fields.unknown(
-        {*_TEXT_FIELDS, "opening_hours", "prices", "time_zone", "privacy", "minors", "country"}
+        {
+            *_TEXT_FIELDS,
+            "opening_hours",
+            "prices",
+            "time_zone",
+            "privacy",
+            "minors",
+            "country",
+            "thread_quiet_hours",
+        }
     )
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
     try:
@@ -120,6 +131,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         request_days=_request_days(privacy),
         minimum_age=minimum_age,
         guardian_under=guardian_under,
+        thread_quiet_hours=_hours(fields, "thread_quiet_hours", 12),
     )
 
 
@@ -168,6 +180,13 @@ def _positive_int(fields: Fields, name: str, default: int) -> int:
     value = fields.number(name, default)
     if value != int(value) or value < 1:
         raise fields.error(name, "must be a whole number of days, 1 or more")
+    return int(value)
+
+
+def _hours(fields: Fields, name: str, default: int) -> int:
+    value = fields.number(name, default)
+    if value != int(value) or not 1 <= value <= 24 * 30:
+        raise fields.error(name, "must be a whole number of hours, from 1 to 720")
     return int(value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config.clinic import Clinic, load_clinic
@@ -50,5 +51,6 @@ def load_content(
     days = [clinic.hours[day] for day in DAYS]
     week = [(h.opens, h.closes) if h is not None else None for h in days]
     hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)
-    desk = FrontDesk(matcher, messages, questionnaire, safety, hours, clinic.country)
+    quiet = timedelta(hours=clinic.thread_quiet_hours)
+    desk = FrontDesk(matcher, messages, questionnaire, safety, hours, clinic.country, quiet)
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)

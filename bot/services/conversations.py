@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
+from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
-from bot.services.staff_views import handoff_html, request_buttons, request_html
+from bot.services.staff_views import (
+    handoff_html,
+    request_buttons,
+    request_html,
+    thread_buttons,
+)
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
+from bot.store.staff_messages import About
 from flows import staff as rules
 from flows.events import (
     Client,
@@ -23,13 +32,17 @@ from flows.events import (
     Step,
     SubmitRequest,
     UrgentAlert,
+    WithdrawRequest,
 )
+from flows.known import Known, OwnRequest
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
 from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation, RequestKind
 
 log = logging.getLogger(__name__)
+
+
 # At most this many messages to staff (handoffs and requests) per client in the window:
 # one client can then fill at most half a minute of the staff group's ~20 messages a
 # minute per hour. Urgent and crisis alerts are never counted or capped.
@@ -53,6 +66,7 @@ class ConversationService:
     storage: Storage
     staff_chat_id: int
     staff_cap: tuple[int, timedelta] = STAFF_CAP
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     async def handle(
         self,
@@ -60,8 +74,12 @@ class ConversationService:
         client: Client,
         event: Event,
         edit_message_id: int | None = None,
+        reply_to: int | None = None,
     ) -> Handled:
-        """Handle one client event: decide, then store the outcome in one transaction."""
+        """Handle one client event: decide, then store the outcome in one transaction.
+
+        `reply_to`: the message (in the client's chat) a typed message replies to.
+        """
         async with self.storage.transaction() as tx:
             chat = await tx.chats.open(update_id, client.chat_id)
             if chat is None:
@@ -69,7 +87,8 @@ class ConversationService:
                 return Handled((), caught_up=True, staff=False)
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
-            step = self.content.desk.handle(state, client, event, datetime.now(UTC))
+            known = await self._known(tx, client.chat_id, reply_to)
+            step = self.content.desk.handle(state, client, event, self.clock(), known)
             step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
@@ -92,6 +111,16 @@ class ConversationService:
             type(event).__name__, step.state.stage, request_no or "-",
         )  # fmt: skip
         return Handled(replies, caught_up=chat.undelivered == 0, staff=bool(staff_calls))
+
+    async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
+        """Load what the front desk needs to know besides the conversation."""
+        to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
+        mine = tuple(
+            OwnRequest(r.id, r.kind, r.status)
+            for r in await tx.requests.open_of_chat(chat_id)
+            if not r.kind.is_alert
+        )
+        return Known(to_staff, mine, await tx.requests.last_details(chat_id))
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""
@@ -124,16 +153,47 @@ class ConversationService:
                 await tx.chats.hold(client.chat_id, request_no)
             elif isinstance(effect, SafetyAlert):
                 await self._safety_alert(tx, client, effect.kind, calls)
+            elif isinstance(effect, WithdrawRequest):
+                calls += await self._withdraw(tx, client, effect.number)
             elif isinstance(effect, Forget):
                 calls += await forget_client(tx, client.chat_id, self.staff_chat_id)
             elif isinstance(effect, ForwardToStaff):
                 ref = await tx.handoffs.add(client.chat_id, "in", effect.text)
-                html = handoff_html(client.chat_id, client.first_name, client.username, effect.text)
+                open_requests = await tx.requests.open_of_chat(client.chat_id)
+                html = handoff_html(
+                    client.chat_id, client.first_name, client.username, effect.text, open_requests
+                )
                 # All of it reaches staff: in several messages if the header and escaping
                 # make it longer than one (a reply to any of them answers the client).
-                for method, payload in staff_calls(self.staff_chat_id, html):
+                close = thread_buttons(ref)
+                for method, payload in staff_calls(self.staff_chat_id, html, close):
                     calls.append(StaffCall(method, payload, Purpose.HANDOFF, ref))
         return request_no, calls
+
+    async def _withdraw(self, tx: Transaction, client: Client, number: int) -> list[StaffCall]:
+        """Withdraw a client's request: its status, its card edited, staff told."""
+        req = await tx.requests.get(number)
+        if req is None or req.chat_id != client.chat_id:
+            return []
+        step = rules.withdraw(req.facts)
+        calls: list[StaffCall] = []
+        for effect in step.effects:
+            if isinstance(effect, rules.SetStatus):
+                await tx.requests.record_action(
+                    req.id, effect.action, effect.status, rules.BY_CLIENT
+                )
+                req = replace(req, status=effect.status)
+            elif isinstance(effect, rules.ShowCard):
+                html = request_html(req, self.content, await tx.requests.actions_of(req.id))
+                for chat, message_id in await tx.staff_messages.of(About.REQUEST, req.id):
+                    payload = {"chat_id": chat, "message_id": message_id, "text": html,
+                               "parse_mode": "HTML"}  # fmt: skip
+                    calls.append(StaffCall("editMessageText", payload, Purpose.STAFF_EDIT, req.id))
+        if step.effects:
+            _, notice = staff_call(self.staff_chat_id, escape(step.notice))
+            calls.append(StaffCall("sendMessage", notice, Purpose.STAFF))
+        log.info("event=request_withdrawn request=%s", req.id)
+        return calls
 
     async def _safety_alert(
         self, tx: Transaction, client: Client, kind: SafetyKind, calls: list[StaffCall]

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, spoken_check
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import Purpose
 from bot.store.requests import RequestRow
 from flows import staff as rules
+from flows import thread
 from flows.replies import Reply
+from flows.state import Conversation, Stage
 
 log = logging.getLogger(__name__)
+INVALID_THREAD = "That conversation is no longer here (deleted after the retention period)."
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class StaffService:
     storage: Storage
     staff_chat_id: int
     staff_user_ids: frozenset[int] = frozenset()
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     def is_staff(self, chat_id: int | None, user_id: int | None) -> bool:
         """Say whether a chat and user may act as staff."""
@@ -45,6 +52,9 @@ class StaffService:
         self, update_id: int | None, staff: StaffMember, data: str, message_id: int | None
     ) -> str:
         """Handle a staff button; return the short notice shown to the staff member."""
+        handoff = rules.parse_thread_button(data)
+        if handoff is not None:
+            return await self._close_thread(update_id, handoff, message_id)
         button = rules.parse_button(data)
         if button is None:
             return rules.INVALID.notice
@@ -85,8 +95,8 @@ class StaffService:
             if chat_id is None:
                 return False
             await tx.handoffs.add(chat_id, "out", text)
-            body = self.content.messages.text("handoff_reply", text=text)
-            method, payload = to_api_call(Reply(body), chat_id)
+            reply = await self._staff_wrote(tx, chat_id, text)
+            method, payload = to_api_call(reply, chat_id)
             await tx.outbox.enqueue(chat_id, method, payload, Purpose.HANDOFF_REPLY)
             note = f"✓ Sent to the client by {escape(staff.name)}."
             method, payload = staff_call(self.staff_chat_id, note)
@@ -97,6 +107,48 @@ class StaffService:
             await tx.outbox.enqueue(self.staff_chat_id, method, payload, Purpose.STAFF)
         log.info("event=staff_reply_delivered")
         return True
+
+    async def _staff_wrote(self, tx: Transaction, chat_id: int, text: str) -> Reply:
+        """Open or carry on the client's thread with staff; return what the client is sent."""
+        m, desk = self.content.messages, self.content.desk
+        state = Conversation.from_json(await tx.chats.load_state(chat_id))
+        new, said = thread.staff_wrote(state, self.clock(), desk.thread_quiet)
+        if new != state:
+            await tx.chats.save_state(chat_id, new.to_json())
+        body = m.text("handoff_reply", text=text)
+        if said is not thread.StaffWrote.GOING_ON:
+            body = f"{body}\n\n{m.text(said.value)}"
+        in_thread = new.stage is Stage.HANDOFF
+        return Reply(body, desk.leave_button() if in_thread else ())
+
+    async def _close_thread(
+        self, update_id: int | None, handoff_id: int, message_id: int | None
+    ) -> str:
+        """Close a client's conversation with staff from the button on their message."""
+        async with self.storage.transaction() as tx:
+            if update_id is not None and not await tx.chats.claim_update(update_id):
+                return "Already done."
+            chat_id = await tx.handoffs.chat_of(handoff_id)
+            if chat_id is None:
+                return INVALID_THREAD
+            state = Conversation.from_json(await tx.chats.load_state(chat_id))
+            quiet = self.content.desk.thread_quiet
+            step = rules.close_thread(thread.is_open(state, self.clock(), quiet))
+            for effect in step.effects:
+                if isinstance(effect, rules.EndThread):
+                    await tx.chats.save_state(chat_id, thread.leave(state).to_json())
+                elif isinstance(effect, rules.TellClient):
+                    text = self.content.messages.text(effect.key)
+                    method, payload = to_api_call(Reply(text), chat_id)
+                    await tx.outbox.enqueue(chat_id, method, payload, Purpose.STAFF_ACTION)
+            if message_id is not None:
+                markup = {"chat_id": self.staff_chat_id, "message_id": message_id,
+                          "reply_markup": {"inline_keyboard": []}}  # fmt: skip
+                await tx.outbox.enqueue(
+                    self.staff_chat_id, "editMessageReplyMarkup", markup, Purpose.STAFF
+                )
+        log.info("event=thread_closed changed=%s", bool(step.effects))
+        return step.notice
 
     async def command(self, update_id: int | None, name: str, args: list[str]) -> None:
         """Answer /requests, /request N or /unanswered in the staff chat."""

@@ -17,6 +17,7 @@ from flows.staff import (
     actions_for,
     button_data,
     is_typed_flag,
+    thread_button,
     typed_kind,
 )
 from flows.state import RequestKind
@@ -45,6 +46,7 @@ _TITLES = {
     RequestKind.CRISIS: "🆘 CRISIS alert",
 }
 _BACK_LABEL = "↩️ Back"
+CLOSE_THREAD_LABEL = "✖️ Close conversation"
 
 
 def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str, str]]) -> str:
@@ -103,12 +105,34 @@ def _label(action: StaffAction) -> str:
     return _BACK_LABEL if action is StaffAction.BACK else ACTIONS[action].button
 
 
-def handoff_html(chat_id: int, first_name: str, username: str | None, text: str) -> str:
-    """Render a client's message to staff."""
+def handoff_html(
+    chat_id: int,
+    first_name: str,
+    username: str | None,
+    text: str,
+    open_requests: list[RequestRow] | None = None,
+) -> str:
+    """Render a client's message to staff, with the name and number of any open request."""
     who = telegram_link(chat_id, first_name, username)
+    about = ""
+    requests = open_requests or []
+    named = next((r.name for r in reversed(requests) if r.name), "")
+    if named:
+        about += f" — {escape(named)}"
+    if requests:
+        numbers = ", ".join(f"#{r.id}" for r in requests)
+        about += (
+            f" · open request {numbers}" if len(requests) == 1 else f" · open requests {numbers}"
+        )
     return (
-        f"💬 <b>Message from {who}</b>\n{escape(text)}\n\n<i>Reply to this message to answer.</i>"
+        f"💬 <b>Message from {who}</b>{about}\n{escape(text)}\n\n"
+        "<i>Reply to this message to answer.</i>"
     )
+
+
+def thread_buttons(handoff_id: int) -> Buttons:
+    """Return the button that closes a client's conversation with staff."""
+    return [[(CLOSE_THREAD_LABEL, thread_button(handoff_id))]]
 
 
 def telegram_link(chat_id: int, first_name: str, username: str | None) -> str:

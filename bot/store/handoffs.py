@@ -20,6 +20,11 @@ class Handoffs:
             (chat_id, direction, text, now_iso()),
         )
 
+    async def chat_of(self, handoff_id: int) -> int | None:
+        """Return the client chat a message with staff belongs to."""
+        rows = await self.sql.rows("SELECT chat_id FROM handoff WHERE id = ?", (handoff_id,))
+        return next((int(r[0]) for r in rows), None)
+
     async def of_chat(self, chat_id: int) -> list[int]:
         """Return the ids of a client's messages with staff."""
         rows = await self.sql.rows("SELECT id FROM handoff WHERE chat_id = ?", (chat_id,))

@@ -164,6 +164,14 @@ class Outbox:
             (json.dumps(payload, ensure_ascii=False), purpose.value, ref),
         )
 
+    async def from_staff(self, chat_id: int, message_id: int) -> bool:
+        """Say whether a message in a client's chat came from staff (a reply or an action)."""
+        rows = await self.sql.rows(
+            "SELECT 1 FROM outbox WHERE chat_id = ? AND message_id = ? AND purpose IN (?, ?)",
+            (chat_id, message_id, Purpose.HANDOFF_REPLY.value, Purpose.STAFF_ACTION.value),
+        )
+        return bool(rows)
+
     async def forget_about(self, purposes: tuple[Purpose, ...], refs: list[int]) -> None:
         """Delete the items of these purposes about these refs (what they show is deleted)."""
         if refs:

@@ -102,6 +102,24 @@ class Requests:
         statuses = [s.value for s in OPEN_STATUSES]
         return [_row(r) for r in await self.sql.rows(sql, (*statuses, limit))]
 
+    async def open_of_chat(self, chat_id: int) -> list[RequestRow]:
+        """Return a client's requests staff still have to act on, oldest first."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM requests "  # noqa: S608 (constant columns)
+            f"WHERE chat_id = ? AND status IN ({marks(OPEN_STATUSES)}) ORDER BY id"
+        )
+        statuses = [s.value for s in OPEN_STATUSES]
+        return [_row(r) for r in await self.sql.rows(sql, (chat_id, *statuses))]
+
+    async def last_details(self, chat_id: int) -> tuple[str, str] | None:
+        """Return the name and phone of a client's latest request that has both."""
+        rows = await self.sql.rows(
+            "SELECT name, phone FROM requests WHERE chat_id = ? AND name != '' AND phone != '' "
+            "ORDER BY id DESC LIMIT 1",
+            (chat_id,),
+        )
+        return next(((str(r[0]), str(r[1])) for r in rows), None)
+
     async def open_alert(self, chat_id: int, kind: RequestKind) -> int | None:
         """Return a client's alert of this kind that staff have not acted on yet."""
         rows = await self.sql.rows(

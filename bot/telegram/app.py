@@ -7,7 +7,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from bot.config.content import Content
 from bot.config.settings import Settings
+from bot.services.clock import utc_now
 from bot.services.conversations import ConversationService
 from bot.services.retention import purge_expired
 from bot.services.staff_desk import StaffService
@@ -58,6 +59,7 @@ def build_application(
     rate_limiter: AIORateLimiter | None = None,
     flood_limit: tuple[int, float] = FLOOD_LIMIT,
     busy_retry: BusyRetry | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with every handler, the outbox worker and the error handler.
 
@@ -85,9 +87,9 @@ def build_application(
     staff_chat = settings.staff_chat_id
     outbox = Outbox(storage, app.bot, staff_chat_id=staff_chat)
     app.bot_data["outbox"] = outbox
-    service = ConversationService(content, storage, staff_chat)
+    service = ConversationService(content, storage, staff_chat, clock=clock)
     clients = ClientHandlers(service, outbox, busy_retry)
-    staff_service = StaffService(content, storage, staff_chat, settings.staff_user_ids)
+    staff_service = StaffService(content, storage, staff_chat, settings.staff_user_ids, clock=clock)
     staff = StaffHandlers(staff_service, outbox)
     guard = FloodGuard(*flood_limit, content.messages.text("slow_down"))
     app.add_handler(TypeHandler(Update, guard.check), group=-1)

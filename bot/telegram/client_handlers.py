@@ -37,7 +37,9 @@ class ClientHandlers:
         """Handle a text message."""
         message = update.effective_message
         if message is not None and message.text is not None:
-            await self._run(update, context, Text(_printable(message.text)))
+            replied = message.reply_to_message
+            reply_to = replied.message_id if replied is not None else None
+            await self._run(update, context, Text(_printable(message.text)), reply_to=reply_to)
 
     async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle a shared contact (the phone-number button)."""
@@ -70,6 +72,7 @@ class ClientHandlers:
         context: ContextTypes.DEFAULT_TYPE,
         event: Event,
         edit_message_id: int | None = None,
+        reply_to: int | None = None,
     ) -> None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
@@ -79,7 +82,9 @@ class ClientHandlers:
         async def attempt() -> Handled:
             # The chat's lock is held from storing to sending, so its new replies go out once.
             async with self.outbox.holding(chat.id):
-                done = await self.service.handle(update.update_id, client, event, edit_message_id)
+                done = await self.service.handle(
+                    update.update_id, client, event, edit_message_id, reply_to
+                )
                 await self.outbox.deliver_held(chat.id, done.replies if done.caught_up else None)
             return done
 

@@ -49,6 +49,9 @@ class ApiSender(Protocol):
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
         """Edit a message's text and buttons."""
 
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
+        """Change or take away a message's buttons."""
+
 
 @dataclass
 class _Accepted:
@@ -242,6 +245,8 @@ class Outbox:
             kwargs["reply_parameters"] = ReplyParameters(**kwargs["reply_parameters"])
         if method == "editMessageText":
             return await self.bot.edit_message_text(**kwargs)
+        if method == "editMessageReplyMarkup":
+            return await self.bot.edit_message_reply_markup(**kwargs)
         return await self.bot.send_message(**kwargs)
 
     async def _sent(self, item: OutboxItem, message_id: int | None) -> bool:

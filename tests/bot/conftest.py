@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,46 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
+@dataclass
+class Clock:
+    """The bot's clock in a test: set or moved on by the test, never slept through."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock at a time the demo clinic is open: Tuesday 24 Nov 2026, noon in London."""
+    return Clock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+
+
 @pytest.fixture
 async def running(api: FakeBotApi, content: Content, tmp_path: Path) -> AsyncIterator[Running]:
+    async for bot in _run(api, content, tmp_path, {}):
+        yield bot
+
+
+@pytest.fixture
+async def clocked(
+    api: FakeBotApi, content: Content, tmp_path: Path, clock: Clock
+) -> AsyncIterator[Running]:
+    """The bot running with the test's clock (`clock`) instead of the real one."""
+    async for bot in _run(api, content, tmp_path, {"clock": clock}):
+        yield bot
+
+
+async def _run(
+    api: FakeBotApi, content: Content, tmp_path: Path, options: dict[str, Any]
+) -> AsyncIterator[Running]:
     settings = make_settings(api, tmp_path / "bot.sqlite3")
     storage = await Storage.open(settings.db_path)
-    bot = Running(api, settings, content, storage)
+    bot = Running(api, settings, content, storage, options=options)
     try:
         await bot.start()
         yield bot
