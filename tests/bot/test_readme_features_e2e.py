@@ -49,7 +49,7 @@ async def test_unanswered_lists_the_most_frequent_questions_first(running: Runni
         for n in range(times):
             # The same question in other capitals counts as the same question.
             await ann.say(text.upper() if n else text, "sure")
-    listing = await staff(running.api).say("/unanswered", "could not answer")
+    listing = await staff(running.api).say("/unanswered", "unanswered questions")
     order = re.findall(r"(\d+) × “([^”]+)”", listing.text)
     assert order == [("3", "wibble frotz"), ("2", "qwfp vbnmz"), ("1", "zzqx blorp")], listing.text
 
