@@ -6,18 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.clinic import DEFAULT_CLINIC_FILE, load_clinic
+from bot.config.clinic import load_clinic
 from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "  request_days: 365\n"
 
 
 def clinic_file(tmp_path: Path, privacy_lines: str) -> Path:
-    text = DEFAULT_CLINIC_FILE.read_text(encoding="utf-8")
-    assert SHIPPED in text
-    path = tmp_path / "clinic.yaml"
-    path.write_text(text.replace(SHIPPED, privacy_lines), encoding="utf-8")
-    return path
+    return edited_clinic(tmp_path, SHIPPED, privacy_lines)
 
 
 def test_the_demo_keeps_requests_a_year_and_the_rest_a_month() -> None:

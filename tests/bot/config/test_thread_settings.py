@@ -6,19 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.clinic import DEFAULT_CLINIC_FILE, load_clinic
+from bot.config.clinic import load_clinic
 from bot.config.content import load_content
 from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "thread_quiet_hours: 12\n"
 
 
 def clinic_file(tmp_path: Path, line: str) -> Path:
-    text = DEFAULT_CLINIC_FILE.read_text(encoding="utf-8")
-    assert SHIPPED in text
-    path = tmp_path / "clinic.yaml"
-    path.write_text(text.replace(SHIPPED, line), encoding="utf-8")
-    return path
+    return edited_clinic(tmp_path, SHIPPED, line)
 
 
 def test_a_thread_ends_after_12_quiet_hours_unless_the_clinic_says_otherwise(
