@@ -144,7 +144,11 @@ def content_files(clinic_config: Path | None, clinic_dir: Path | None) -> Conten
             chosen.append(InUse(kind, kind.shipped, SHIPPED))
     if clinic_dir is not None:
         known = {kind.name for kind in KINDS}
-        for path in sorted(clinic_dir.iterdir()):
+        try:
+            listed = sorted(clinic_dir.iterdir())
+        except OSError:
+            listed = []  # an unreadable folder: reading its files says so, one by one
+        for path in listed:
             if path.suffix in (".yaml", ".yml") and path.name not in known:
                 notes.append(
                     f"note: {path} is not one of the bot's files and is not read (they are "
