@@ -6,13 +6,17 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from bot.config.content import Content, load_content
+from bot.config.clinic_folder import KINDS, ContentFiles, FolderError, content_files, init_folder
+from bot.config.content import Content, load_content_files
 from bot.config.settings import Settings, SettingsError, load_settings
 from bot.logs import redact, setup_logging
 from bot.store import dbfile
@@ -20,12 +24,12 @@ from bot.store.database import StorageError
 from bot.store.schema import MIGRATIONS
 from contentfile import ContentError, read_yaml
 from faq.evaluate import evaluate, parse_cases
-from faq.kb import DEFAULT_KB_FILE, FEW_ALTERNATES, thin_entries
+from faq.kb import FEW_ALTERNATES, thin_entries
 from faq.matcher import Answer, NoMatch, SmallTalkReply, Suggestions
 from faq.spelling import likely_misspellings
-from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE
 
 EXIT_BAD_INPUT = 2
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     try:
         return int(args.func(args))
-    except (SettingsError, ContentError, StorageError, dbfile.DatabaseFileError) as exc:
+    except (
+        SettingsError,
+        ContentError,
+        FolderError,
+        StorageError,
+        dbfile.DatabaseFileError,
+    ) as exc:
         print(redact(f"clinic-bot: error: {exc}", token), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -67,13 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write all requests to a CSV file (CLINIC_DB)")
     export.add_argument("file", help="the CSV file to write, e.g. requests.csv")
     export.set_defaults(func=_export)
-    check = sub.add_parser("check", help="validate every YAML file the bot loads")
+    init = sub.add_parser(
+        "init", help="write editable copies of the clinic's files into a folder (CLINIC_DIR)"
+    )
+    init.add_argument("folder", metavar="DIR", help="the folder to write, made if missing")
+    init.add_argument("--force", action="store_true", help="overwrite files already there")
+    init.set_defaults(func=_init)
+    check = sub.add_parser(
+        "check", help="validate every YAML file the bot loads, and say where each comes from"
+    )
     check.set_defaults(func=_check)
     faq = sub.add_parser("faq", help="work with the FAQ knowledge base")
     faq.set_defaults(func=lambda _: _usage(faq))
     faq_sub = faq.add_subparsers(metavar="ACTION")
     fcheck = faq_sub.add_parser("check", help="validate the knowledge base")
-    fcheck.add_argument("file", nargs="?", default=str(DEFAULT_KB_FILE))
+    fcheck.add_argument("file", nargs="?", help="default: the knowledge base in use")
     fcheck.set_defaults(func=_faq_check)
     ask = faq_sub.add_parser("ask", help="show how the bot would handle a message")
     ask.add_argument("message")
@@ -93,18 +111,25 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return EXIT_BAD_INPUT
 
 
-def _content(settings: Settings, kb_file: str | None = None) -> Content:
-    content = _load(settings, kb_file)
+def _files(settings: Settings) -> ContentFiles:
+    return content_files(settings.clinic_config, settings.clinic_dir)
+
+
+def _content(
+    settings: Settings, files: ContentFiles | None = None, *, logged: bool = False
+) -> Content:
+    """Load the content; notes about the files (see content_files) go to stderr or the log."""
+    files = files or _files(settings)
+    for note in files.notes:
+        if logged:
+            log.warning("event=content_note %s", note)
+        else:
+            print(note, file=sys.stderr)
+    content = load_content_files(files)
     # The content lives as long as the process: keep full garbage collections from
     # walking it again and again (each cost a client's message about 10 ms).
     gc.freeze()
     return content
-
-
-def _load(settings: Settings, kb_file: str | None) -> Content:
-    if kb_file is None:
-        return load_content(settings.clinic_config)
-    return load_content(settings.clinic_config, kb_file)
 
 
 def _default(args: argparse.Namespace) -> int:
@@ -135,7 +160,9 @@ def _run(args: argparse.Namespace) -> int:
     _private_files()
     setup_logging(settings)
     _database_usable(settings.db_path)
-    return run_bot(settings, _content(settings), webhook_url=getattr(args, "webhook", None))
+    return run_bot(
+        settings, _content(settings, logged=True), webhook_url=getattr(args, "webhook", None)
+    )
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -166,19 +193,45 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    init_folder(folder, force=args.force)
+    where = shlex.quote(str(folder.absolute()))
+    print(f"Wrote the clinic's files to {folder.absolute()}:")
+    for kind in KINDS:
+        print(f"  {kind.name:<22} {kind.title}")
+    print(f"  {'README.md':<22} what each file holds")
+    print(
+        "\nNext steps:\n"
+        f"  1. Edit {folder / 'clinic.yaml'}: your clinic's name, address, phone, hours and "
+        "prices (the demo details are fake), then the other files as you need.\n"
+        "     A file you remove from the folder is read from the shipped copy.\n"
+        f"  2. Check them: CLINIC_DIR={where} clinic-bot check\n"
+        f"  3. Run the bot with them: CLINIC_DIR={where} clinic-bot run\n"
+        "     (TELEGRAM_BOT_TOKEN and STAFF_CHAT_ID set; see 'Settings' in the README)."
+    )
+    if os.environ.get("CLINIC_CONFIG", "").strip():
+        print(
+            "\nnote: CLINIC_CONFIG is set: while it is, the clinic settings come from it, "
+            f"not from {folder / 'clinic.yaml'}"
+        )
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(telegram=False)
-    content = _content(settings)
+    files = _files(settings)
+    content = _content(settings, files)
+    print("Files in use:")
+    for used in files.all():
+        print(f"  {used.describe()}")
     second = content.safety.check.second
     learned = (
-        f", a second opinion learned from {second.examples} examples ({DEFAULT_EXAMPLES_FILE})"
-        if second is not None
-        else ""
+        f", a second opinion learned from {second.examples} examples" if second is not None else ""
     )
     print(
-        f"OK: clinic settings {settings.clinic_config}, {len(content.kb.entries)} FAQ entries, "
-        f"messages, health check, {len(content.safety.check.rules)} safety rules "
-        f"({DEFAULT_SAFETY_FILE}){learned}"
+        f"OK: clinic settings, {len(content.kb.entries)} FAQ entries, messages, health check, "
+        f"{len(content.safety.check.rules)} safety rules{learned}"
     )
     version = dbfile.inspect(settings.db_path, len(MIGRATIONS))
     if version is None:
@@ -198,20 +251,25 @@ def _safety(args: argparse.Namespace) -> int:
 
 
 def _faq_check(args: argparse.Namespace) -> int:
-    content = _content(load_settings(telegram=False), args.file)
+    settings = load_settings(telegram=False)
+    files = _files(settings)
+    if args.file is not None:
+        files = replace(files, kb=replace(files.kb, path=Path(args.file)))
+    kb_file = files.kb.path
+    content = _content(settings, files)
     for typo in likely_misspellings(content.kb):
         print(
-            f"note: {args.file}: entry '{typo.entry}': field '{typo.field}': '{typo.word}' "
+            f"note: {kb_file}: entry '{typo.entry}': field '{typo.field}': '{typo.word}' "
             f"looks like a misspelling of '{typo.suggestion}'. The bot corrects typos in "
             "messages itself, and a misspelt phrasing stops it correcting that one."
         )
     for entry in thin_entries(content.kb):
         print(
-            f"warning: {args.file}: entry '{entry.id}': field 'alternates': only "
+            f"warning: {kb_file}: entry '{entry.id}': field 'alternates': only "
             f"{len(entry.alternates)} (fewer than {FEW_ALTERNATES}). The bot answers this "
             "topic only when a message is close to its wording; add other ways clients ask it."
         )
-    print(f"OK: {args.file}: {len(content.kb.entries)} entries")
+    print(f"OK: {kb_file}: {len(content.kb.entries)} entries")
     return 0
 
 

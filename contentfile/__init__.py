@@ -43,10 +43,121 @@ def read_yaml(path: Path | str) -> Any:
     try:
         return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ContentError(path, f"invalid YAML{line}: {problem}") from None
+        line, column, words = yaml_problem(exc, text)
+        where = f" at line {line}, column {column}" if line else ""
+        raise ContentError(path, f"invalid YAML{where}: {words}") from None
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, int, str]:
+    """Say where a YAML syntax error is (line and column from 1, or 0, 0) and what, plainly.
+
+    The parser's own words ("expected <block end>, but found '<block mapping start>'",
+    "did not find expected key") are for its authors; these are for whoever edits the file.
+    """
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    found = getattr(exc, "problem_mark", None)
+    began = getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _line_column(text, exc.position)
+        return (
+            line,
+            column,
+            (
+                "a character a YAML file may not hold (an invisible control character, often "
+                "pasted in with copied text): delete it"
+            ),
+        )
+    if found is None:
+        return 0, 0, "the file cannot be read as YAML"
+    line, column = found.line + 1, found.column + 1
+    at = f"line {began.line + 1}, column {began.column + 1}" if began is not None else ""
+    here = _char(text, found.index)
+    if "quoted scalar" in context and began is not None:
+        return (
+            began.line + 1,
+            began.column + 1,
+            ("this quote is never closed: end the value with the same quote mark it starts with"),
+        )
+    if "cannot start any token" in problem:
+        if here == "\t":
+            return line, column, "a tab: indent with spaces only"
+        return (
+            line,
+            column,
+            (f"a value cannot start with '{here}' in YAML: put the whole value in quotes"),
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            line,
+            column,
+            ("a ': ' inside a value: put the whole value in quotes (\"like: this\")"),
+        )
+    if "flow sequence" in context or "flow mapping" in context:
+        opening, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        return (
+            line,
+            column,
+            (
+                f"the '{opening}' at {at} is not closed with '{closing}' before this (or an item "
+                "in it needs quotes)"
+            ),
+        )
+    if "simple key" in context and began is not None:
+        return (
+            began.line + 1,
+            began.column + 1,
+            ("this line is neither 'name: value' nor '- item' (is a ':' missing?)"),
+        )
+    if "alias" in problem or "anchor" in context or "alias" in context or "tag" in problem:
+        return (
+            line,
+            column,
+            (
+                "'*', '&' and '!' at the start of a value mean something else in YAML: put the "
+                "whole value in quotes"
+            ),
+        )
+    if "single document" in problem or "document" in context:
+        return line, column, "a second document ('---'): the file must hold one; remove it"
+    if "block end" in problem or "expected key" in problem or "'-' indicator" in problem:
+        start = text.count("\n", 0, found.index)
+        indent = len(text.splitlines()[start]) - len(text.splitlines()[start].lstrip(" "))
+        if found.column > indent:
+            return (
+                line,
+                column,
+                (
+                    "more text after a value here: a quoted value ends at its closing quote, so "
+                    "put the whole value in quotes (write a ' inside single quotes as '')"
+                ),
+            )
+        return (
+            line,
+            column,
+            (
+                "this line does not line up with the lines above it: give it the same number of "
+                "spaces at the start as the others at its level, and keep '- item' lines and "
+                "'name: value' lines apart"
+            ),
+        )
+    return (
+        line,
+        column,
+        (
+            "the file cannot be read as YAML from here (check the spaces at the start of the "
+            "lines, and put values with : # [ { * & or quotes in them in quotes)"
+        ),
+    )
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _char(text: str, index: int) -> str:
+    return text[index] if 0 <= index < len(text) else ""
 
 
 class Fields:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config.clinic import Clinic, load_clinic
+from bot.config.clinic_folder import ContentFiles
 from bot.config.model_cache import cached_learning
 from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
@@ -14,7 +15,7 @@ from faq.matcher import Matcher
 from flows.frontdesk import FrontDesk
 from flows.hours import DAYS, WeekHours
 from flows.messages import DEFAULT_MESSAGES_FILE, Messages, load_messages
-from flows.safety_content import DEFAULT_SAFETY_FILE, Safety, load_safety
+from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, Safety, load_safety
 from flows.screening import DEFAULT_SCREENING_FILE, Questionnaire, load_questionnaire
 
 
@@ -37,6 +38,7 @@ def load_content(
     messages_file: Path | str = DEFAULT_MESSAGES_FILE,
     screening_file: Path | str = DEFAULT_SCREENING_FILE,
     safety_file: Path | str = DEFAULT_SAFETY_FILE,
+    examples_file: Path | str = DEFAULT_EXAMPLES_FILE,
 ) -> Content:
     """Read and validate all content; raise ContentError naming file, entry and field."""
     clinic = load_clinic(clinic_file)
@@ -44,7 +46,9 @@ def load_content(
     kb = load_knowledge_base(kb_file, values)
     ordinary = [phrase for e in kb.entries for phrase in (e.question, *e.alternates)]
     learn = cached_learning(safety_file)
-    safety = load_safety(safety_file, values, vocabulary_of(kb), ordinary=ordinary, learn=learn)
+    safety = load_safety(
+        safety_file, values, vocabulary_of(kb), examples_file, ordinary=ordinary, learn=learn
+    )
     matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
     messages = load_messages(messages_file, values)
     questionnaire = load_questionnaire(screening_file, values)
@@ -54,3 +58,15 @@ def load_content(
     quiet = timedelta(hours=clinic.thread_quiet_hours)
     desk = FrontDesk(matcher, messages, questionnaire, safety, hours, clinic.country, quiet)
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)
+
+
+def load_content_files(files: ContentFiles) -> Content:
+    """Load the content from the files chosen for it (the clinic's folder, or shipped)."""
+    return load_content(
+        files.clinic.path,
+        files.kb.path,
+        files.messages.path,
+        files.screening.path,
+        files.safety.path,
+        files.examples.path,
+    )

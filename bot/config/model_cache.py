@@ -3,10 +3,11 @@
 Learning takes seconds; the copy is read back in a fraction of that. It is keyed by
 everything the model depends on (its examples, the safety phrase file, the model's code
 and the reading code whose concepts it learns from), so any change to those learns
-afresh. The copy holds only what was learned from the
-shipped and clinic example files, never a client's words. It lives in the user's cache
-folder (`CLINIC_CACHE`, else `$XDG_CACHE_HOME/clinic-bot`, else `~/.cache/clinic-bot`),
-private to the user; anything wrong with it just means learning again.
+afresh: a clinic's own safety or examples file (CLINIC_DIR) gets its own copy, and an
+unchanged copy of the shipped files shares the shipped one's. The copy holds only what
+was learned from the shipped and clinic example files, never a client's words. It lives
+in the user's cache folder (`CLINIC_CACHE`, else `$XDG_CACHE_HOME/clinic-bot`, else
+`~/.cache/clinic-bot`), private to the user; anything wrong with it just means learning again.
 """
 
 from __future__ import annotations

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config.clinic import DEFAULT_CLINIC_FILE
-
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DB = "clinic-bot.sqlite3"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -30,7 +28,10 @@ class Settings:
     staff_chat_id: int | None
     api_url: str = DEFAULT_API_URL
     db_path: Path = Path(DEFAULT_DB)
-    clinic_config: Path = DEFAULT_CLINIC_FILE
+    # CLINIC_CONFIG: the clinic settings file, None when unset (see bot/config/clinic_folder).
+    clinic_config: Path | None = None
+    # CLINIC_DIR: the clinic's own folder of content files, None when unset.
+    clinic_dir: Path | None = None
     staff_user_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     webhook_secret: str | None = field(default=None, repr=False)
@@ -67,7 +68,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, telegram: bool = True
         staff_chat_id=_int("STAFF_CHAT_ID", staff) if staff else None,
         api_url=_api_url(env.get("TELEGRAM_API_URL", "")),
         db_path=Path(env.get("CLINIC_DB", "").strip() or DEFAULT_DB),
-        clinic_config=Path(env.get("CLINIC_CONFIG", "").strip() or DEFAULT_CLINIC_FILE),
+        clinic_config=_path(env.get("CLINIC_CONFIG", "")),
+        clinic_dir=_folder(env.get("CLINIC_DIR", "")),
         staff_user_ids=_ids(env.get("STAFF_USER_IDS", "")),
         log_level=_log_level(env.get("LOG_LEVEL", "")),
         webhook_secret=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
@@ -82,6 +84,23 @@ def _int(name: str, value: str) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _path(value: str) -> Path | None:
+    return Path(value.strip()) if value.strip() else None
+
+
+def _folder(value: str) -> Path | None:
+    folder = _path(value)
+    if folder is None:
+        return None
+    if not folder.exists():
+        raise SettingsError(
+            f"CLINIC_DIR: no folder at {folder} (make one with: clinic-bot init {folder})"
+        )
+    if not folder.is_dir():
+        raise SettingsError(f"CLINIC_DIR: {folder} is a file, not a folder")
+    return folder
 
 
 def _ids(value: str) -> frozenset[int]:

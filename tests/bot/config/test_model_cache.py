@@ -47,3 +47,26 @@ def test_changed_examples_are_learned_afresh_and_a_broken_copy_is_ignored(
     examples.write_text(DEFAULT_EXAMPLES_FILE.read_text(encoding="utf-8") + extra)
     _load(tmp_path, examples)
     assert len(list(tmp_path.glob("safety-model-*.pickle"))) == 2, "a new key, a new copy"
+
+
+def test_a_clinics_own_safety_file_gets_its_own_copy_an_unchanged_one_shares(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    values = load_clinic(DEFAULT_CLINIC_FILE).placeholders()
+
+    def load(safety: Path) -> None:
+        load_safety(safety, values, learn=cached_learning(safety, cache))
+
+    load(DEFAULT_SAFETY_FILE)
+    unchanged = tmp_path / "unchanged" / "safety.yaml"
+    unchanged.parent.mkdir()
+    unchanged.write_bytes(DEFAULT_SAFETY_FILE.read_bytes())
+    load(unchanged)
+    assert len(list(cache.glob("safety-model-*.pickle"))) == 1, "same phrases, same model"
+    own = tmp_path / "safety.yaml"
+    text = DEFAULT_SAFETY_FILE.read_text(encoding="utf-8")
+    own.write_text(text.replace("\nmodel:", "\n# the clinic's own copy\nmodel:", 1))
+    assert own.read_text(encoding="utf-8") != text
+    load(own)
+    assert len(list(cache.glob("safety-model-*.pickle"))) == 2, "the clinic's file, its own copy"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config.settings import SettingsError, load_settings
@@ -66,3 +68,16 @@ def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> No
 
 def test_terminal_mode_needs_no_token() -> None:
     assert load_settings({}, telegram=False).token is None
+
+
+def test_clinic_dir_must_be_a_folder_and_clinic_config_is_kept_as_given(tmp_path: Path) -> None:
+    env = {"CLINIC_DIR": str(tmp_path), "CLINIC_CONFIG": "own.yaml"}
+    settings = load_settings(env, telegram=False)
+    assert settings.clinic_dir == tmp_path and settings.clinic_config == Path("own.yaml")
+    unset = load_settings({}, telegram=False)
+    assert unset.clinic_dir is None and unset.clinic_config is None
+    with pytest.raises(SettingsError, match=r"CLINIC_DIR: no folder at .*clinic-bot init"):
+        load_settings({"CLINIC_DIR": str(tmp_path / "nope")}, telegram=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SettingsError, match="is a file, not a folder"):
+        load_settings({"CLINIC_DIR": str(tmp_path / "file")}, telegram=False)
