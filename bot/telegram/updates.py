@@ -27,7 +27,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         done: Callable[[object], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
-        # Called once all of an update's handlers have run (bot/inbox.py forgets it then).
+        # Called once all of an update's handlers have run (bot/telegram/inbox.py forgets it then).
         self._done = done
         self._chats = ChatLocks()
 
