@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic_folder import KINDS
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.cli.test_cli import ROOT, assert_one_line_error, cli
 
 NEW_ENTRY = """
   - id: cupping
@@ -101,7 +101,12 @@ def test_without_clinic_dir_check_lists_the_shipped_files(tmp_path: Path) -> Non
     files = in_use(result.stdout)
     assert len(files) == len(KINDS)
     for kind in KINDS:
-        assert files[kind.title] == f"{kind.shipped} (shipped with the bot)"
+        # Run from elsewhere, the command uses the installed package (a copy under
+        # site-packages when installed without -e): the same file in the package.
+        path, _, source = files[kind.title].partition(" (")
+        assert source == "shipped with the bot)", files[kind.title]
+        assert path.endswith(str(kind.shipped.relative_to(ROOT))), path
+        assert Path(path).read_bytes() == kind.shipped.read_bytes()
 
 
 def test_clinic_config_wins_over_the_folders_clinic_file_and_check_says_so(
