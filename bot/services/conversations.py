@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from bot.config.content import Content
@@ -115,12 +115,9 @@ class ConversationService:
     async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
         """Load what the front desk needs to know besides the conversation."""
         to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
-        mine = tuple(
-            OwnRequest(r.id, r.kind, r.status)
-            for r in await tx.requests.open_of_chat(chat_id)
-            if not r.kind.is_alert
-        )
-        return Known(to_staff, mine, await tx.requests.last_details(chat_id))
+        still_open, details = await tx.requests.of_client(chat_id)
+        mine = tuple(OwnRequest(r.id, r.kind, r.status) for r in still_open if not r.kind.is_alert)
+        return Known(to_staff, mine, details)
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""
@@ -128,7 +125,7 @@ class ConversationService:
         if not wanted:
             return step
         limit, window = self.staff_cap
-        used = await tx.chats.staff_messages_since(chat_id, datetime.now(UTC) - window)
+        used = await tx.chats.staff_messages_since(chat_id, self.clock() - window)
         if used + wanted > limit:
             log.info("event=staff_cap_reached limit=%s", limit)
             return over_cap(step, self.content.messages.text("staff_cap"))

@@ -111,14 +111,13 @@ class Requests:
         statuses = [s.value for s in OPEN_STATUSES]
         return [_row(r) for r in await self.sql.rows(sql, (chat_id, *statuses))]
 
-    async def last_details(self, chat_id: int) -> tuple[str, str] | None:
-        """Return the name and phone of a client's latest request that has both."""
-        rows = await self.sql.rows(
-            "SELECT name, phone FROM requests WHERE chat_id = ? AND name != '' AND phone != '' "
-            "ORDER BY id DESC LIMIT 1",
-            (chat_id,),
-        )
-        return next(((str(r[0]), str(r[1])) for r in rows), None)
+    async def of_client(self, chat_id: int) -> tuple[list[RequestRow], tuple[str, str] | None]:
+        """Return a client's open requests (oldest first) and the name and phone of their
+        latest request that has both, in one read (it runs for every client message)."""
+        sql = f"SELECT {_COLUMNS} FROM requests WHERE chat_id = ? ORDER BY id"  # noqa: S608
+        rows = [_row(r) for r in await self.sql.rows(sql, (chat_id,))]
+        details = next(((r.name, r.phone) for r in reversed(rows) if r.name and r.phone), None)
+        return [r for r in rows if r.status in OPEN_STATUSES], details
 
     async def open_alert(self, chat_id: int, kind: RequestKind) -> int | None:
         """Return a client's alert of this kind that staff have not acted on yet."""
