@@ -97,13 +97,13 @@ class Storage:
         """Run writes atomically; roll back if the block raises."""
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
-            handled = list(self.inbox.handled)
+            forgotten: list[int] = []
             try:
-                await self.inbox.forget_handled(InTransaction(self.db))
+                forgotten = await self.inbox.forget_handled(InTransaction(self.db))
                 yield Transaction(self.db)
             except BaseException:
                 await self.db.execute("ROLLBACK")
-                self.inbox.handled[:0] = handled  # their rows are back: forget them later
+                self.inbox.handled[:0] = forgotten  # their rows are back: forget them later
                 raise
             await self.db.execute("COMMIT")
 

@@ -28,11 +28,14 @@ class Inbox:
         """Note that an update has been handled: its row goes with the next write."""
         self.handled.append(update_id)
 
-    async def forget_handled(self, sql: Sql | None = None) -> None:
-        """Delete the rows of the handled updates (in a transaction, given its `sql`)."""
+    async def forget_handled(self, sql: Sql | None = None) -> list[int]:
+        """Delete the rows of the handled updates (in a transaction, given its `sql`).
+
+        Return their ids; if the delete fails they are kept for the next try.
+        """
         ids, self.handled = self.handled, []
         if not ids:
-            return
+            return ids
         try:
             await (sql or self.sql).run(
                 f"DELETE FROM inbox WHERE update_id IN ({marks(ids)})",  # noqa: S608
@@ -41,6 +44,7 @@ class Inbox:
         except BaseException:
             self.handled[:0] = ids  # tried again with the next write
             raise
+        return ids
 
     async def pending(self) -> list[str]:
         """Return the updates received but not handled (a crash came between), in order."""
