@@ -106,7 +106,10 @@ class FaqReplies:
         several = self._several(text[:MAX_MATCH_CHARS], now)
         # The whole message read as one, if confident, must be among the parts' answers:
         # "Is this to be expected, and for how long?" is one question, not two.
-        asked = replace(state, asked=text[:MAX_ASKED_CHARS])
+        # A question about the body or health is never kept or logged: the client's words
+        # about their health don't reach staff, not even as an unanswered question.
+        health = self.safety.check.about_health(text)
+        asked = replace(state, asked="" if health else text[:MAX_ASKED_CHARS])
         if several and (not isinstance(decision, Answer) or decision.entry.id in several):
             return Step(asked, tuple(several.values()))
         hours = self._hours(decision, text, now)
@@ -122,31 +125,34 @@ class FaqReplies:
                 return Step(state, (reply,))
             case Suggestions(entries=entries, candidates=candidates):
                 buttons = [Button(e.title, faq_action(e.id)) for e in entries]
-                health = self.safety.check.about_health(text)
                 if health:
                     buttons.append(Button(self.messages.button("book"), "book"))
                 buttons.append(Button(self.messages.button("staff"), "staff"))
                 said = self.safety_replies.health_text() if health else None
                 reply = Reply(said or self.messages.text("suggestions"), rows(buttons))
                 top = candidates[0]
-                return Step(state, (reply,), (LogUnanswered(text, top.entry.id, top.score),))
+                logged = () if health else (LogUnanswered(text, top.entry.id, top.score),)
+                return Step(state, (reply,), logged)
             case NoMatch(candidates=candidates):
-                return self._no_match(state, text, candidates[0] if candidates else None)
+                first = candidates[0] if candidates else None
+                return self._no_match(state, text, first, health)
         raise AssertionError(f"unhandled decision {decision!r}")
 
-    def _no_match(self, state: Conversation, text: str, first: Candidate | None) -> Step:
+    def _no_match(
+        self, state: Conversation, text: str, first: Candidate | None, health: bool
+    ) -> Step:
         options = [
             Button(self.messages.button("topics"), "topics"),
             Button(self.messages.button("staff"), "staff"),
         ]
         said = self.messages.text("no_match")
-        if self.safety.check.about_health(text):
+        if health:
             options.insert(0, Button(self.messages.button("book"), "book"))
             said = self.safety_replies.health_text()
         reply = Reply(said, rows(options))
         guess = first.entry.id if first and first.score > 0 else None
         score = first.score if first else 0.0
-        return Step(state, (reply,), (LogUnanswered(text, guess, score),))
+        return Step(state, (reply,), () if health else (LogUnanswered(text, guess, score),))
 
     def _several(self, text: str, now: datetime) -> dict[str, Reply]:
         """Answer each question of a message that asks several, in order (up to three).

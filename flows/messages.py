@@ -113,6 +113,20 @@ BUTTONS: dict[str, frozenset[str]] = {
     ).split()
 }
 CHOICES = ("times", "areas")
+# The commands shown in Telegram's menu, each with its description (`commands` section).
+CLIENT_COMMANDS = (
+    "start",
+    "book",
+    "status",
+    "topics",
+    "staff",
+    "privacy",
+    "forget",
+    "cancel",
+    "help",
+)
+STAFF_COMMANDS = ("requests", "request", "unanswered")
+MAX_COMMAND_DESCRIPTION = 256  # Telegram's limit
 CONTROLS = ("cancel", "back", "menu", "help")
 HOURS_TEXTS = _spec(
     {
@@ -150,6 +164,10 @@ class Messages:
     hours_texts: Mapping[str, str] = field(default_factory=dict)
     # Phrases (folded) that ask about the client's own requests ("did you get my request").
     request_words: tuple[str, ...] = ()
+    # Telegram's command menu: (command, description) for clients, then for staff; empty
+    # when the messages file has no `commands` section (an older copy), and none is shown.
+    client_commands: tuple[tuple[str, str], ...] = ()
+    staff_commands: tuple[tuple[str, str], ...] = ()
 
     def is_question(self, text: str) -> bool:
         """Say whether a message reads as a question."""
@@ -176,7 +194,16 @@ def load_messages(
     clinic = clinic or {}
     top = Fields(path, "file", read_yaml(path))
     top.unknown(
-        {"texts", "buttons", "choices", "control", "question_words", "hours", "request_words"}
+        {
+            "texts",
+            "buttons",
+            "choices",
+            "control",
+            "question_words",
+            "hours",
+            "request_words",
+            "commands",
+        }
     )
     texts = _templates(path, "texts", top.mapping("texts"), TEXTS, clinic)
     buttons = _templates(path, "buttons", top.mapping("buttons"), BUTTONS, clinic)
@@ -202,7 +229,32 @@ def load_messages(
     words = {k: frozenset(plain(w) for w in words_in.texts(k, required=True)) for k in WHEN_WORDS}
     said = _templates(path, "hours texts", hours.mapping("texts"), HOURS_TEXTS, clinic)
     asking = tuple(plain(w) for w in top.texts("request_words", required=True))
-    return Messages(texts, buttons, choices, controls, questions, words, said, asking)
+    client, staff = _commands(path, top)
+    return Messages(
+        texts, buttons, choices, controls, questions, words, said, asking, client, staff
+    )
+
+
+def _commands(
+    path: Path | str, top: Fields
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Read the command menu's descriptions: every command named, each within 256."""
+    if "commands" not in top.data:
+        return (), ()
+    section = Fields(path, "commands", top.mapping("commands"))
+    section.unknown({"client", "staff"})
+    found = []
+    for side, names in (("client", CLIENT_COMMANDS), ("staff", STAFF_COMMANDS)):
+        fields = Fields(path, f"commands {side}", section.mapping(side))
+        fields.unknown(set(names))
+        pairs = []
+        for name in names:
+            said = fields.text(name)
+            if len(said) > MAX_COMMAND_DESCRIPTION:
+                raise fields.error(name, f"must be at most {MAX_COMMAND_DESCRIPTION} characters")
+            pairs.append((name, said))
+        found.append(tuple(pairs))
+    return found[0], found[1]
 
 
 def plain(text: str) -> str:

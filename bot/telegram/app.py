@@ -12,7 +12,14 @@ from functools import partial
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,8 +45,9 @@ from bot.telegram.delivery import Outbox
 from bot.telegram.error_reporter import ErrorReporter
 from bot.telegram.flood_guard import FloodGuard
 from bot.telegram.inbox import DurableQueue, handled
-from bot.telegram.staff_handlers import STAFF_COMMANDS, StaffHandlers
+from bot.telegram.staff_handlers import StaffHandlers
 from bot.telegram.updates import PerChatUpdateProcessor
+from flows.messages import STAFF_COMMANDS
 
 log = logging.getLogger(__name__)
 # Seconds between one getUpdates call and the next. Idle, a message still arrives at once
@@ -87,6 +95,7 @@ def build_application(
     staff_chat = settings.staff_chat_id
     outbox = Outbox(storage, app.bot, staff_chat_id=staff_chat)
     app.bot_data["outbox"] = outbox
+    app.bot_data["commands"] = _menus(content, staff_chat)
     service = ConversationService(content, storage, staff_chat, clock=clock)
     clients = ClientHandlers(service, outbox, busy_retry)
     staff_service = StaffService(content, storage, staff_chat, settings.staff_user_ids, clock=clock)
@@ -201,6 +210,35 @@ async def _start_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if pending:
         log.info("event=outbox_resume pending=%s", pending)
     app.bot_data["outbox_task"] = asyncio.create_task(outbox.run(), name="outbox")
+    await _register_commands(app)
+
+
+Menus = list[tuple[list[BotCommand], BotCommandScope]]
+
+
+def _menus(content: Content, staff_chat: int) -> Menus:
+    """Telegram's command menus: the client commands in private chats, staff's in theirs."""
+    m = content.messages
+    return [
+        (
+            [BotCommand(name, said) for name, said in commands],
+            scope,
+        )
+        for commands, scope in (
+            (m.client_commands, BotCommandScopeAllPrivateChats()),
+            (m.staff_commands, BotCommandScopeChat(staff_chat)),
+        )
+        if commands
+    ]
+
+
+async def _register_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Show the commands in Telegram's menu; the bot runs on without them if refused."""
+    for commands, scope in app.bot_data.get("commands", []):
+        try:
+            await app.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as error:
+            log.warning("event=commands_not_registered scope=%s error=%s", scope.type, error)
 
 
 async def _stop_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -9,8 +9,6 @@ from bot.services.staff_desk import StaffMember, StaffService
 from bot.telegram.callbacks import answer_quietly, command_name
 from bot.telegram.delivery import Outbox
 
-STAFF_COMMANDS = ("requests", "request", "unanswered")
-
 
 class StaffHandlers:
     """Callbacks for updates from the staff chat."""

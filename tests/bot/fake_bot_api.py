@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,6 +151,8 @@ class FakeBotApi:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Each scope's command menu ("all_private_chats", "chat:-100"), as set by the bot.
+        self.command_menus: dict[str, list[tuple[str, str]]] = {}
         self.updates: list[JSON] = []
         self.confirmed_offset = 0
         self._sent: dict[int, list[SentMessage]] = {}
@@ -704,6 +707,23 @@ class FakeBotApi:
 
     # ---- Bot API methods ----
 
+    async def _m_setmycommands(self, params: JSON) -> bool | web.Response:
+        """Keep each scope's command menu; refuse what Telegram refuses."""
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            return self._error(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name = str(command.get("command", ""))
+            said = str(command.get("description", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                return self._error(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(said) <= 256:
+                return self._error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        key = f"{scope['type']}:{scope.get('chat_id', '')}".rstrip(":")
+        self.command_menus[key] = [(c["command"], c["description"]) for c in commands]
+        return True
+
     async def _m_getme(self, params: JSON) -> JSON:
         return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}  # fmt: skip
@@ -792,9 +812,6 @@ class FakeBotApi:
         return True
 
     async def _m_sendchataction(self, params: JSON) -> bool:
-        return True
-
-    async def _m_setmycommands(self, params: JSON) -> bool:
         return True
 
     async def _m_deletemycommands(self, params: JSON) -> bool:

@@ -251,3 +251,17 @@ async def test_the_clients_words_are_kept_out_of_logs_staff_chat_and_storage(
         assert words not in logged and words not in texts
     unanswered = await running.storage.fetch_all("SELECT count(*) FROM unanswered")
     assert unanswered[0][0] == 0, "safety messages are not kept as unanswered questions"
+
+
+async def test_a_health_question_the_faq_cannot_answer_is_not_kept_for_staff(
+    running: Running,
+) -> None:
+    # No alarm, no FAQ answer: the client is pointed to a doctor, and their words about
+    # their body are not stored as an unanswered question nor listed to staff.
+    client = ann(running)
+    await client.say("my knee clicks a bit when i walk upstairs, what is that", "doctor")
+    await client.say("zzqx blorp", "not sure")
+    rows = await running.storage.fetch_all("SELECT text FROM unanswered")
+    assert [r[0] for r in rows] == ["zzqx blorp"]
+    listing = await staff(running.api).say("/unanswered", "unanswered questions")
+    assert "zzqx blorp" in listing.text and "knee" not in listing.text

@@ -159,6 +159,8 @@ def test_output_cut_short_by_a_pipe_ends_quietly() -> None:
         ("  help: |", "  help: [unclosed", "invalid YAML"),
         ("  stale_button: |", "  stale_buttons: |", "stale_button"),
         ("  non_text: |\n", "  non_text: |\n    Write to {clinic.fax}. ", "clinic.fax"),
+        ("    status: See or", "    status: " + "x" * 257 + " See or", "at most 256"),
+        ("    unanswered: Questions the bot could not answer\n", "", "unanswered"),
     ],
 )
 def test_check_names_an_invalid_messages_file(
