@@ -29,6 +29,8 @@ GAP = 2
 # other findings and list words do not count ("no clots or DVT").
 NEGATION_REACH = 2
 YOUNG = "#young"
+# A young age standing alone between commas ("Mia, 15, can I book?").
+YOUNG_ALONE = "#young_alone"
 # The learned second opinion is not asked about messages shorter than this ("is it
 # painful?", "Tom Smith here"):
 # too few words to learn from, and the rules read those well.
@@ -310,10 +312,20 @@ class SafetyCheck:
             else:
                 i += 1
         # A young age is read whatever else the number means ("15" is also "too many").
-        hits.extend(
-            _Hit(YOUNG, j, j + 1) for j in range(len(sentence)) if self._is_young(sentence, j)
-        )
-        return [h for h in hits if not self._negated(sentence, used, h.start)]
+        for j in range(len(sentence)):
+            if self._is_young(sentence, j):
+                hits.append(_Hit(YOUNG, j, j + 1))
+                if _alone(sentence, j):
+                    hits.append(_Hit(YOUNG_ALONE, j, j + 1))
+        negated = {h.start for h in hits if self._negated(sentence, used, h.start)}
+        # "my chest isn't sore": the thing before a negated finding is negated with it.
+        after = {
+            h.start for h in hits if h.end + 1 in negated and self._cue_at(sentence, used, h.end)
+        }
+        return [h for h in hits if h.start not in negated | after]
+
+    def _cue_at(self, sentence: list[str], used: list[bool], i: int) -> bool:
+        return i < len(sentence) and sentence[i] in self._negation.cues and not used[i]
 
     def _is_young(self, sentence: list[str], i: int) -> bool:
         word = sentence[i]
@@ -363,6 +375,13 @@ class SafetyCheck:
         if past and rule.past is not None:
             return rule.past
         return rule.alone if rule.alone is not None else rule.kind
+
+
+def _alone(sentence: list[str], i: int) -> bool:
+    """Say whether sentence[i] is a clause of its own, in a sentence of more than one."""
+    before = i == 0 or sentence[i - 1] == _CLAUSE_END
+    after = i + 1 < len(sentence) and sentence[i + 1] == _CLAUSE_END
+    return before and after
 
 
 def _words(text: str) -> list[str]:

@@ -9,7 +9,16 @@ from pathlib import Path
 
 from contentfile import ContentError, Fields, check_template, fill, read_yaml
 from faq.text import english_words
-from flows.safety import YOUNG, Negation, Reader, Rule, SafetyCheck, SafetyKind, SecondOpinion
+from flows.safety import (
+    YOUNG,
+    YOUNG_ALONE,
+    Negation,
+    Reader,
+    Rule,
+    SafetyCheck,
+    SafetyKind,
+    SecondOpinion,
+)
 from flows.safety_model import NONE, Describe, KindModel
 
 DEFAULT_SAFETY_FILE = Path(__file__).with_name("safety.yaml")
@@ -179,7 +188,7 @@ def _rule(kinds: Fields, kind: SafetyKind, i: int, raw: object, concepts: set[st
         raise entry.error("rule", "must be concept names joined by ' + ' or by ' > '")
     names = tuple(n.strip() for n in re.split(r"[+>]", text))
     for name in names:
-        if name not in concepts and name != YOUNG:
+        if name not in concepts and name not in (YOUNG, YOUNG_ALONE):
             raise entry.error("rule", f"names no concept in 'concepts': {name}")
     return Rule(names, ">" in text, kind, _softer(entry, "past"), _softer(entry, "alone"))
 

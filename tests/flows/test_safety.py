@@ -55,6 +55,13 @@ E, L, C, D, K = (
         ("bad headache, neck rigid and burning up", E),
         ("my father keeps saying he wishes he were dead", C),
         ("alle wären ohne mich besser dran", C),
+        # Everyday words for doctor matters, and ages written the way parents write them.
+        ("my GP said no massage until my scan next week", D),
+        ("I take a pill that thins my blood, is deep tissue ok", D),
+        ("lost loads of weight without dieting, my jeans are all loose now", D),
+        ("Sam, 14, can he come in for his sore back", K),
+        ("shes still at school doing her GCSEs, can she book a sports massage", K),
+        ("i wont be here much longer anyway so might as well get a massage", C),
     ],
 )
 def test_each_kind_is_found_the_way_people_type_it(
@@ -86,6 +93,8 @@ def test_each_kind_is_found_the_way_people_type_it(
         "I've made my decision, deep tissue it is",
         "I'm checking out of the hotel at 11 so can we do 9",
         "the kids were screaming all day and my head hurts",
+        # "isn't" after the body word negates it, not only the word after it.
+        "my chest isn't tight at all, it's my upper back that's sore",
     ],
 )
 def test_idiom_negation_and_ordinary_words_are_not_alarms(content: Content, message: str) -> None:
