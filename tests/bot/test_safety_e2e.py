@@ -265,3 +265,67 @@ async def test_a_health_question_the_faq_cannot_answer_is_not_kept_for_staff(
     assert [r[0] for r in rows] == ["zzqx blorp"]
     listing = await staff(running.api).say("/unanswered", "unanswered questions")
     assert "zzqx blorp" in listing.text and "knee" not in listing.text
+
+
+# One message of each kind, with a word of it that must never be stored or shown to
+# staff, the reply it must get, and the staff alert it raises (None: no alert).
+KINDS = {
+    "emergency": (
+        "my face went droopy on one side an hour ago",
+        "droopy",
+        "call 999 now",
+        "URGENT",
+    ),
+    "limb": ("my calf is hot and swollen since yesterday", "calf", "doctor today", "URGENT"),
+    "crisis": ("i keep thinking about ending it all", "ending it", "116 123", "CRISIS"),
+    "doctor": ("i had a knee op 10 days ago is that ok", "knee op", "check with your doctor", None),
+    "child": ("its for my 15 yr old daughter actually", "daughter", "aged 16 and over", None),
+}
+
+
+async def to_name_question(client: Person) -> None:
+    await client.say("/book", "Do you agree?")
+    await client.tap("✅ I agree", "Health check (1 of 4)")
+    for group in range(4):
+        following = f"Health check ({group + 2} of 4)" if group < 3 else "What name"
+        await client.tap("None of these", following)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_each_kind_mid_check_at_a_booking_field_and_in_talk_to_staff(
+    running: Running, kind: str
+) -> None:
+    message, word, expect, alert = KINDS[kind]
+    mid_check = Person(running.api, 61, "Bo")
+    await mid_check.say("/book", "Do you agree?")
+    await mid_check.tap("✅ I agree", "Health check (1 of 4)")
+    await mid_check.tap("None of these", "Health check (2 of 4)")
+    at_name = Person(running.api, 62, "Cy")
+    await to_name_question(at_name)
+    to_staff = Person(running.api, 63, "Di")
+    await to_staff.say("/staff", "Type your message for our team")
+    for client, page in ((mid_check, "Health check (2 of 4)"), (at_name, "What name")):
+        mark = running.api.version
+        reply = await client.say(message, expect)
+        assert "please use the buttons" not in reply.text
+        if alert is None:  # no hold: the client is taken back to where they were
+            await running.api.wait_for_text(client.chat, page, mark)
+        else:
+            assert reply.labels() == [], "no booking button in an alarm reply"
+    reply = await to_staff.say(message, expect)
+    texts = await staff_texts(running)
+    if kind == "child":  # an age is not a health detail: the question reaches staff
+        assert "Sent ✅" in reply.text and word in texts
+    else:
+        assert "Sent ✅" not in reply.text, "health words are never passed on to staff"
+        assert word not in texts and "Message from" not in texts
+    alerts = texts.count(f"{alert} alert") if alert else texts.count("alert #")
+    assert alerts == (3 if alert else 0), "one alert per client, none for doctor or child"
+    stored = await running.storage.fetch_all("SELECT state FROM conversations")
+    assert all(word not in state for (state,) in stored), "typed words are never stored"
+    if alert == "URGENT":
+        await at_name.say("/book", "needs to speak with you")
+    elif alert == "CRISIS":  # the booking in progress ended; a new one may start
+        await at_name.say("/book", "Do you agree?")
+    else:
+        await at_name.tap("Use “Cy”", "best phone number")
