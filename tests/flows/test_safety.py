@@ -62,6 +62,9 @@ E, L, C, D, K = (
         ("Sam, 14, can he come in for his sore back", K),
         ("shes still at school doing her GCSEs, can she book a sports massage", K),
         ("i wont be here much longer anyway so might as well get a massage", C),
+        # Hopelessness beside a word of leaving; school grades as US parents write them.
+        ("what is the point of a voucher, i will not be here for it", C),
+        ("my 9th grader plays rugby, can he come in", K),
     ],
 )
 def test_each_kind_is_found_the_way_people_type_it(
