@@ -91,6 +91,14 @@ class Matcher:
             for p in s.phrases
         }
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a saved copy keeps: not the terms of recent messages."""
+        return {k: v for k, v in self.__dict__.items() if k != "_terms"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._terms = lru_cache(maxsize=32)(self._terms_of)
+
     def decide(self, message: str) -> Decision:
         """Choose how to reply to one message."""
         try:

@@ -106,6 +106,15 @@ class Normaliser:
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
         self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a saved copy keeps: not the caches of recent words."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_correct", "_stem")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+        self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
+
     def words(self, text: str, *, correct: bool = True) -> list[str]:
         """Return the message's words with short forms expanded and typos corrected."""
         out: list[str] = []

@@ -126,6 +126,15 @@ class Reader:
                 self._idioms[key] = tuple(self._plain(meaning))
         self._idiom_len = max((len(k) for k in self._idioms), default=0)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a saved copy keeps: not the caches of recent words."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_correct", "_stem")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stem = lru_cache(maxsize=16384)(self._stemmer.stemWord)
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
     def stems(self, text: str, *, idioms: bool = True, correct: bool = True) -> list[str]:
         """Return the text's stems, with "." ending sentences and "," ending clauses."""
         words = self._plain(text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.config.clinic import Clinic, load_clinic
 from bot.config.clinic_folder import ContentFiles
+from bot.config.content_cache import cached
 from bot.config.model_cache import cached_learning
 from faq.index import vocabulary_of
 from faq.kb import DEFAULT_KB_FILE, KnowledgeBase, load_knowledge_base
@@ -40,7 +41,26 @@ def load_content(
     safety_file: Path | str = DEFAULT_SAFETY_FILE,
     examples_file: Path | str = DEFAULT_EXAMPLES_FILE,
 ) -> Content:
-    """Read and validate all content; raise ContentError naming file, entry and field."""
+    """Read and validate all content; raise ContentError naming file, entry and field.
+
+    A saved copy made from the same files and code is read back instead (content_cache).
+    """
+    files = (clinic_file, kb_file, messages_file, screening_file, safety_file, examples_file)
+    content = cached(files, lambda: _build(*files), Content)
+    second = content.safety.check.second
+    if second is not None:  # a copy keeps what was learned, not how to read a message
+        second.model.describe_with(content.safety.check.describe)
+    return content
+
+
+def _build(
+    clinic_file: Path | str,
+    kb_file: Path | str,
+    messages_file: Path | str,
+    screening_file: Path | str,
+    safety_file: Path | str,
+    examples_file: Path | str,
+) -> Content:
     clinic = load_clinic(clinic_file)
     values = clinic.placeholders()
     kb = load_knowledge_base(kb_file, values)
