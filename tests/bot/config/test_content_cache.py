@@ -1,0 +1,69 @@
+"""The saved copy of the loaded content: read back when it fits, loaded afresh when not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config.clinic import DEFAULT_CLINIC_FILE
+from bot.config.content import Content, load_content
+from contentfile import ContentError
+from faq.kb import DEFAULT_KB_FILE
+from flows.events import Client, Text
+from flows.state import Conversation
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+CRISIS = "everyone would be happier if I just vanished for good"
+OLD_ANSWER = "A trigger point is a small, tight spot in a muscle"
+NEW_ANSWER = "Trigger points are what we call knots in the muscle"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLINIC_CACHE", str(folder))
+    return folder
+
+
+def _reply(content: Content, text: str) -> str:
+    step = content.desk.handle(Conversation(), Client(1, 1, "Ann"), Text(text), NOW)
+    return "\n".join(r.text for r in step.replies)
+
+
+def test_a_saved_copy_is_read_back_and_answers_the_same(cache: Path) -> None:
+    first = load_content(DEFAULT_CLINIC_FILE)
+    (saved,) = cache.glob("content-*.pickle")
+    assert saved.stat().st_mode & 0o077 == 0, "private to the user"
+    before = saved.stat().st_mtime_ns
+    second = load_content(DEFAULT_CLINIC_FILE)
+    assert second is not first and saved.stat().st_mtime_ns == before, "read back, not saved again"
+    for text in ("how much for an hour", "wat is a triger point", CRISIS, "dying for a massage"):
+        assert _reply(second, text) == _reply(first, text)
+    model = second.safety.check.second
+    assert model is not None and model.model.probabilities(CRISIS)["crisis"] > 0.5
+
+
+def test_an_edited_file_is_loaded_afresh(cache: Path, tmp_path: Path) -> None:
+    assert OLD_ANSWER in _reply(load_content(DEFAULT_CLINIC_FILE), "what is a trigger point")
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(DEFAULT_KB_FILE.read_text(encoding="utf-8").replace(OLD_ANSWER, NEW_ANSWER))
+    edited = load_content(DEFAULT_CLINIC_FILE, kb)
+    assert NEW_ANSWER in _reply(edited, "what is a trigger point")
+    assert len(list(cache.glob("content-*.pickle"))) == 2, "a new key, a new copy"
+
+
+def test_a_broken_copy_is_ignored_and_a_broken_file_never_saved(
+    cache: Path, tmp_path: Path
+) -> None:
+    load_content(DEFAULT_CLINIC_FILE)
+    (saved,) = cache.glob("content-*.pickle")
+    saved.write_bytes(b"not a pickle")
+    assert "£" in _reply(load_content(DEFAULT_CLINIC_FILE), "how much for an hour")
+    broken = tmp_path / "kb.yaml"
+    broken.write_text("entries:\n  - id: prices\n    question: 12\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(ContentError):
+            load_content(DEFAULT_CLINIC_FILE, broken)
+    assert len(list(cache.glob("content-*.pickle"))) == 1
