@@ -20,11 +20,20 @@ OLD_ANSWER = "A trigger point is a small, tight spot in a muscle"
 NEW_ANSWER = "Trigger points are what we call knots in the muscle"
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the module: the safety model is learned once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CLINIC_CACHE", str(folder))
-    return folder
+def cache(shared: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CLINIC_CACHE", str(shared))
+    return shared
+
+
+def _copies(cache: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in cache.glob("content-*.pickle")}
 
 
 def _reply(content: Content, text: str) -> str:
@@ -34,11 +43,11 @@ def _reply(content: Content, text: str) -> str:
 
 def test_a_saved_copy_is_read_back_and_answers_the_same(cache: Path) -> None:
     first = load_content(DEFAULT_CLINIC_FILE)
-    (saved,) = cache.glob("content-*.pickle")
-    assert saved.stat().st_mode & 0o077 == 0, "private to the user"
-    before = saved.stat().st_mtime_ns
+    saved = _copies(cache)
+    assert saved, "a copy was saved"
+    assert all(p.stat().st_mode & 0o077 == 0 for p in saved), "private to the user"
     second = load_content(DEFAULT_CLINIC_FILE)
-    assert second is not first and saved.stat().st_mtime_ns == before, "read back, not saved again"
+    assert second is not first and _copies(cache) == saved, "read back, not saved again"
     for text in ("how much for an hour", "wat is a triger point", CRISIS, "dying for a massage"):
         assert _reply(second, text) == _reply(first, text)
     model = second.safety.check.second
@@ -47,23 +56,25 @@ def test_a_saved_copy_is_read_back_and_answers_the_same(cache: Path) -> None:
 
 def test_an_edited_file_is_loaded_afresh(cache: Path, tmp_path: Path) -> None:
     assert OLD_ANSWER in _reply(load_content(DEFAULT_CLINIC_FILE), "what is a trigger point")
+    before = set(_copies(cache))
     kb = tmp_path / "kb.yaml"
     kb.write_text(DEFAULT_KB_FILE.read_text(encoding="utf-8").replace(OLD_ANSWER, NEW_ANSWER))
     edited = load_content(DEFAULT_CLINIC_FILE, kb)
     assert NEW_ANSWER in _reply(edited, "what is a trigger point")
-    assert len(list(cache.glob("content-*.pickle"))) == 2, "a new key, a new copy"
+    assert len(set(_copies(cache)) - before) == 1, "a new key, a new copy"
 
 
 def test_a_broken_copy_is_ignored_and_a_broken_file_never_saved(
     cache: Path, tmp_path: Path
 ) -> None:
     load_content(DEFAULT_CLINIC_FILE)
-    (saved,) = cache.glob("content-*.pickle")
-    saved.write_bytes(b"not a pickle")
+    for copy in _copies(cache):
+        copy.write_bytes(b"not a pickle")
     assert "£" in _reply(load_content(DEFAULT_CLINIC_FILE), "how much for an hour")
+    before = _copies(cache)
     broken = tmp_path / "kb.yaml"
     broken.write_text("entries:\n  - id: prices\n    question: 12\n", encoding="utf-8")
     for _ in range(2):
         with pytest.raises(ContentError):
             load_content(DEFAULT_CLINIC_FILE, broken)
-    assert len(list(cache.glob("content-*.pickle"))) == 1
+    assert _copies(cache) == before
