@@ -9,6 +9,7 @@ import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import Content, load_content
+from bot.config.content_cache import KEEP
 from contentfile import ContentError
 from faq.kb import DEFAULT_KB_FILE
 from flows.events import Client, Text
@@ -33,7 +34,8 @@ def cache(shared: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _copies(cache: Path) -> dict[Path, int]:
-    return {p: p.stat().st_mtime_ns for p in cache.glob("content-*.pickle")}
+    # A copy saved again is a new file (written aside, then moved into place).
+    return {p: p.stat().st_ino for p in cache.glob("content-*.pickle")}
 
 
 def _reply(content: Content, text: str) -> str:
@@ -78,3 +80,17 @@ def test_a_broken_copy_is_ignored_and_a_broken_file_never_saved(
         with pytest.raises(ContentError):
             load_content(DEFAULT_CLINIC_FILE, broken)
     assert _copies(cache) == before
+
+
+def test_only_the_most_recently_used_copies_are_kept(cache: Path, tmp_path: Path) -> None:
+    load_content(DEFAULT_CLINIC_FILE)
+    kb_text = DEFAULT_KB_FILE.read_text(encoding="utf-8")
+    for n in range(KEEP + 2):
+        kb = tmp_path / f"kb-{n}.yaml"
+        kb.write_text(kb_text.replace(OLD_ANSWER, f"{NEW_ANSWER} ({n})"), encoding="utf-8")
+        load_content(DEFAULT_CLINIC_FILE, kb)
+        load_content(DEFAULT_CLINIC_FILE)  # in use all along: never the one removed
+    assert len(_copies(cache)) == KEEP, "older copies removed, not piling up"
+    before = _copies(cache)
+    load_content(DEFAULT_CLINIC_FILE)
+    assert set(_copies(cache)) == set(before), "the shipped files' copy is still there"
