@@ -7,7 +7,7 @@ the bytes of each content file in use, the code and data files of the packages t
 build it (`faq`, `flows`, `contentfile`, `bot/config`), the Python version and the
 versions of the libraries that read words. Any change loads afresh; a file that fails
 to load is never saved, so its error is shown at every start. The eight most recently
-used copies are kept, older ones removed.
+used copies (about 8 MB each) are kept, older ones removed.
 
 The copy is made right after loading, before any client message is read, and the
 matcher's and readers' caches of recent words are never saved: it holds only what the
@@ -17,7 +17,6 @@ clinic's and the shipped files say. It lives beside the safety model's copy (see
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -33,7 +32,7 @@ import bot.config
 import contentfile
 import faq
 import flows
-from bot.config.model_cache import cache_folder
+from bot.config.model_cache import cache_folder, prune, touch
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,6 @@ T = TypeVar("T")
 # The libraries whose behaviour is built into the loaded content.
 LIBRARIES = ("rapidfuzz", "snowballstemmer", "pyspellchecker", "PyYAML")
 PACKAGES = (faq, flows, contentfile, bot.config)
-# Copies kept (about 8 MB each); the least recently used go when a new one is saved.
-KEEP = 8
 
 
 def cached(
@@ -61,27 +58,14 @@ def cached(
         with path.open("rb") as file:
             found = pickle.load(file)
         if isinstance(found, kind):
-            _touch(path)
+            touch(path)
             return found
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         pass
     made = build()
     _save(made, path)
-    _prune(where)
+    prune(where, "content-*.pickle")
     return made
-
-
-def _touch(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.utime(path)
-
-
-def _prune(where: Path) -> None:
-    """Remove all but the KEEP most recently used copies."""
-    with contextlib.suppress(OSError):
-        copies = sorted(where.glob("content-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
-        for old in copies[:-KEEP]:
-            old.unlink(missing_ok=True)
 
 
 def _key(files: Iterable[Path | str]) -> str:

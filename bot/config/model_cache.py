@@ -8,10 +8,12 @@ unchanged copy of the shipped files shares the shipped one's. The copy holds onl
 was learned from the shipped and clinic example files, never a client's words. It lives
 in the user's cache folder (`CLINIC_CACHE`, else `$XDG_CACHE_HOME/clinic-bot`, else
 `~/.cache/clinic-bot`), private to the user; anything wrong with it just means learning again.
+The eight most recently used copies are kept, older ones removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -26,6 +28,8 @@ from flows.safety_content import Learn
 from flows.safety_model import Describe, KindModel
 
 log = logging.getLogger(__name__)
+# Copies kept of each kind; the least recently used go when a new one is saved.
+KEEP = 8
 
 
 def cache_folder(env: Mapping[str, str] = os.environ) -> Path:
@@ -34,6 +38,20 @@ def cache_folder(env: Mapping[str, str] = os.environ) -> Path:
         return Path(env["CLINIC_CACHE"])
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
     return base / "clinic-bot"
+
+
+def touch(path: Path) -> None:
+    """Mark a copy as just used (it is kept longest)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune(where: Path, pattern: str, keep: int = KEEP) -> None:
+    """Remove all but the `keep` most recently used copies matching `pattern`."""
+    with contextlib.suppress(OSError):
+        copies = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime_ns)
+        for old in copies[:-keep]:
+            old.unlink(missing_ok=True)
 
 
 def cached_learning(safety_file: Path | str, folder: Path | None = None) -> Learn:
@@ -47,11 +65,13 @@ def cached_learning(safety_file: Path | str, folder: Path | None = None) -> Lear
             with path.open("rb") as file:
                 model = pickle.load(file)
             if isinstance(model, KindModel):
+                touch(path)
                 return model.describe_with(describe)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             pass
         model = KindModel(examples, describe)
         _save(model, path)
+        prune(where, "safety-model-*.pickle")
         return model
 
     return learn

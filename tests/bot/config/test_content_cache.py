@@ -9,7 +9,7 @@ import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import Content, load_content
-from bot.config.content_cache import KEEP
+from bot.config.model_cache import KEEP
 from contentfile import ContentError
 from faq.kb import DEFAULT_KB_FILE
 from flows.events import Client, Text
