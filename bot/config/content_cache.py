@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +30,7 @@ import bot.config
 import contentfile
 import faq
 import flows
-from bot.config.model_cache import cache_folder, prune, touch
+from bot.config.model_cache import cache_folder, prune, save_copy, touch
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +61,8 @@ def cached(
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         pass
     made = build()
-    _save(made, path)
+    if not save_copy(made, path):
+        log.info("event=content_cache_unwritable")
     prune(where, "content-*.pickle")
     return made
 
@@ -85,18 +84,3 @@ def _key(files: Iterable[Path | str]) -> str:
         digest.update(b"\x01file\x00")
         digest.update(Path(file).read_bytes())
     return digest.hexdigest()[:32]
-
-
-def _save(made: object, path: Path) -> None:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".content-")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                pickle.dump(made, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-        log.info("event=content_cache_unwritable error=%s", type(exc).__name__)

@@ -70,7 +70,8 @@ def cached_learning(safety_file: Path | str, folder: Path | None = None) -> Lear
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             pass
         model = KindModel(examples, describe)
-        _save(model, path)
+        if not save_copy(model, path):
+            log.info("event=model_cache_unwritable")
         prune(where, "safety-model-*.pickle")
         return model
 
@@ -88,12 +89,18 @@ def _key(examples: list[tuple[str, str]], safety_file: Path | str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _save(model: KindModel, path: Path) -> None:
+def save_copy(made: object, path: Path) -> bool:
+    """Write a copy whole or not at all (aside, then moved into place); False if it could not."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".safety-model-")
-        with os.fdopen(fd, "wb") as file:
-            pickle.dump(model, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.info("event=model_cache_unwritable error=%s", type(exc).__name__)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                pickle.dump(made, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
