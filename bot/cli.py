@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.config.clinic_folder import KINDS, ContentFiles, FolderError, content_files, init_folder
+from bot.config.clinic_folder import (
+    FOLDER,
+    KINDS,
+    ContentFiles,
+    FolderError,
+    content_files,
+    init_folder,
+)
 from bot.config.content import Content, load_content_files
 from bot.config.settings import Settings, SettingsError, load_settings
 from bot.logs import redact, setup_logging
@@ -100,6 +107,15 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("cases")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_faq_eval)
+    learned = faq_sub.add_parser(
+        "learned", help="print the phrasings staff taught the bot (from /unanswered) as YAML"
+    )
+    learned.add_argument(
+        "--merge",
+        action="store_true",
+        help="write them into the clinic's own knowledge_base.yaml (CLINIC_DIR)",
+    )
+    learned.set_defaults(func=_faq_learned)
     safety = sub.add_parser("safety", help="show what the safety check finds in a message")
     safety.add_argument("message")
     safety.set_defaults(func=_safety)
@@ -270,6 +286,48 @@ def _faq_check(args: argparse.Namespace) -> int:
             "topic only when a message is close to its wording; add other ways clients ask it."
         )
     print(f"OK: {kb_file}: {len(content.kb.entries)} entries")
+    return 0
+
+
+def _faq_learned(args: argparse.Namespace) -> int:
+    from bot.services import learned_file
+
+    settings = load_settings(telegram=False)
+    if not settings.db_path.exists():
+        raise SettingsError(f"CLINIC_DB: no database at {settings.db_path}")
+    _database_usable(settings.db_path)
+    files = _files(settings)
+    if args.merge and files.kb.source != FOLDER:
+        raise SettingsError(
+            "faq learned --merge writes into the clinic's own knowledge_base.yaml: run "
+            "'clinic-bot init DIR' and set CLINIC_DIR=DIR first (the knowledge base in use "
+            f"is {files.kb.describe()})"
+        )
+    content = _content(settings, files)
+    found = asyncio.run(learned_file.waiting(settings.db_path, content.kb))
+    for row in found.orphans:
+        print(
+            f"note: entry '{row.entry_id}' is no longer in {files.kb.path}: "
+            f'"{row.text}" was left out',
+            file=sys.stderr,
+        )
+    if not found.rows:
+        print(f"No learned phrasings waiting ({found.merged} merged into the file already).")
+        return 0
+    if not args.merge:
+        print(found.yaml(), end="")
+        return 0
+    try:
+        added = learned_file.merge(files.kb.path, content.kb, found)
+    except learned_file.MergeError as exc:
+        raise SettingsError(f"{files.kb.path}: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot write {files.kb.path}: {exc.strerror or exc}") from None
+    asyncio.run(learned_file.mark_merged(settings.db_path, found))
+    print(
+        f"Merged {added} learned phrasings into {files.kb.path} "
+        f"({len(found.rows) - added} were there already). Check it with: clinic-bot faq check"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from bot.config.content import Content
 from bot.services.conversations import ConversationService
 from bot.services.staff_desk import StaffMember, StaffService
+from bot.services.teaching import Learning
 from bot.store.database import Storage
 from bot.telegram.delivery import Outbox
 from flows.events import Client, Command, Contact, Event, Press, Text
@@ -92,7 +93,9 @@ async def run_console(
         bot = ConsoleBot(out)
         outbox = Outbox(storage, bot)
         clients = ConversationService(content, storage, STAFF_CHAT)
-        staff = StaffService(content, storage, STAFF_CHAT)
+        learning = Learning(content, storage, [clients])
+        staff = StaffService(content, storage, STAFF_CHAT, learning=learning)
+        await learning.refresh()
         client = Client(user_id=CLIENT_CHAT, chat_id=CLIENT_CHAT, first_name="Alex")
         member = StaffMember(2, "Sam (staff)")
         out(f"Chatting with the {content.clinic.name} bot as the client 'Alex'. {HELP}")

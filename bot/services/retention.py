@@ -36,10 +36,10 @@ async def purge_expired(
     """Delete what has outlived its retention period, and redact its staff-chat messages.
 
     After `retention_days`: unfinished conversations (where the answers of an unfinished
-    check live), messages between clients and staff, unanswered questions and the outbox's
-    record of settled messages. After `request_days` from its last activity: every request,
-    whatever its status, except that a request behind a hold stays, bare, until staff tap
-    Contacted. The staff-chat edits are queued for the outbox; wake it afterwards.
+    check live), messages between clients and staff, unanswered and ignored questions and
+    the outbox's record of settled messages. After `request_days` from its last activity:
+    every request, whatever its status, except that a request behind a hold stays, bare,
+    until staff tap Contacted. The staff-chat edits are queued for the outbox; wake it afterwards.
     """
     now = now or datetime.now(UTC)
     short = now - timedelta(days=retention_days)
@@ -55,6 +55,7 @@ async def purge_expired(
         await tx.handoffs.delete(handoffs)
         other = len(handoffs)
         other += await tx.unanswered.forget_older(short)
+        other += await tx.learned.forget_ignored_older(short)
         other += await tx.outbox.forget_settled(short)
         # Nothing waits longer than a request lives, delivered or not.
         other += await tx.outbox.forget_queued_before(long)

@@ -12,11 +12,12 @@ from bot.config.content import Content
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
 from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, spoken_check
+from bot.services.teaching import Learning, TeachDesk
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import Purpose
 from bot.store.requests import RequestRow
 from flows import staff as rules
-from flows import thread
+from flows import teach, thread
 from flows.replies import Reply
 from flows.state import Conversation, Stage
 
@@ -41,6 +42,14 @@ class StaffService:
     staff_chat_id: int
     staff_user_ids: frozenset[int] = frozenset()
     clock: Callable[[], datetime] = field(default=utc_now)
+    # What staff taught the bot, shared with the conversation service (one of its users).
+    learning: Learning | None = None
+
+    def __post_init__(self) -> None:
+        if self.learning is None:
+            self.learning = Learning(self.content, self.storage)
+        self.learning.users.append(self)
+        self.teaching = TeachDesk(self.learning, self.storage, self.staff_chat_id)
 
     def is_staff(self, chat_id: int | None, user_id: int | None) -> bool:
         """Say whether a chat and user may act as staff."""
@@ -52,6 +61,9 @@ class StaffService:
         self, update_id: int | None, staff: StaffMember, data: str, message_id: int | None
     ) -> str:
         """Handle a staff button; return the short notice shown to the staff member."""
+        lesson = teach.parse_button(data)
+        if lesson is not None:
+            return await self.teaching.press(update_id, lesson, staff.name, message_id)
         handoff = rules.parse_thread_button(data)
         if handoff is not None:
             return await self._close_thread(update_id, handoff, message_id)
@@ -166,7 +178,8 @@ class StaffService:
             elif name == "request":
                 html = "Usage: /request N — for example /request 12"
             elif name == "unanswered":
-                html = await self._unanswered(tx)
+                await self.teaching.show_first(tx)
+                return
             else:
                 html = await self._open(tx)
             purpose = Purpose.REQUEST if buttons else Purpose.STAFF
@@ -182,19 +195,6 @@ class StaffService:
         for r in rows:
             who = escape(r.name or r.first_name or "client")
             lines.append(f"#{r.id} {r.level} — {who} — {r.status.replace('_', ' ')}")
-        return "\n".join(lines)
-
-    async def _unanswered(self, tx: Transaction) -> str:
-        rows = await tx.unanswered.most_frequent(15)
-        if not rows:
-            return "No unanswered questions logged yet."
-        lines = [
-            "<b>Most frequent unanswered questions</b>, with answers clients said were not "
-            "what they asked (count · best guess, or ⚠️ the answer given)"
-        ]
-        for row in rows:
-            said = f"⚠️ {row.answered}" if row.answered else (row.best_guess or "—")
-            lines.append(f"{row.count} × “{escape(row.text[:120])}” · {escape(said)}")
         return "\n".join(lines)
 
     async def _html(self, tx: Transaction, req: RequestRow) -> str:

@@ -16,6 +16,7 @@ from bot.store import dbfile
 from bot.store.chats import Chats
 from bot.store.handoffs import Handoffs
 from bot.store.inbox import Inbox
+from bot.store.learned import Learned
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.requests import Requests
 from bot.store.schema import MIGRATIONS
@@ -41,6 +42,7 @@ class Transaction:
         self.handoffs = Handoffs(sql)
         self.staff_messages = StaffMessages(sql)
         self.unanswered = Unanswered(sql)
+        self.learned = Learned(sql)
         self.outbox = Outbox(sql, self.queued)
 
 

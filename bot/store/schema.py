@@ -151,4 +151,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE unanswered ADD COLUMN answered TEXT;
     """,
+    # 7: staff teach the bot from /unanswered: a question added to an FAQ entry is kept as a
+    # learned phrasing (no chat id: it is the clinic's wording now), merged_at set once
+    # `clinic-bot faq learned --merge` has written it into the knowledge base; a question
+    # staff chose to ignore is not offered again (kept for the retention period).
+    """
+    CREATE TABLE learned (
+        id INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        merged_at TEXT,
+        UNIQUE (entry_id, text)
+    );
+    CREATE TABLE ignored_questions (
+        text TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    """,
 )

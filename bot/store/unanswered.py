@@ -13,8 +13,9 @@ UNANSWERED_MAX = 300
 
 @dataclass(frozen=True)
 class Missed:
-    """A question as staff see it in /unanswered."""
+    """A question as staff see it in /unanswered (the same words asked `count` times)."""
 
+    id: int  # one of its rows, to name the question on a staff button
     text: str
     count: int
     best_guess: str | None  # the nearest FAQ, when none was given
@@ -44,13 +45,26 @@ class Unanswered:
         )
 
     async def most_frequent(self, limit: int) -> list[Missed]:
-        """Return the most frequent questions, unanswered and wrongly answered together."""
+        """Return the most frequent questions, unanswered and wrongly answered together,
+        leaving out those staff chose to ignore."""
         rows = await self.sql.rows(
-            "SELECT lower(trim(text)) AS t, count(*) AS n, max(best_id), max(answered) "
-            "FROM unanswered GROUP BY t ORDER BY n DESC, max(created_at) DESC LIMIT ?",
+            "SELECT max(id), lower(trim(text)) AS t, count(*) AS n, max(best_id), max(answered) "
+            "FROM unanswered WHERE lower(trim(text)) NOT IN (SELECT text FROM ignored_questions) "
+            "GROUP BY t ORDER BY n DESC, max(created_at) DESC, max(id) DESC LIMIT ?",
             (limit,),
         )
-        return [Missed(str(r[0]), int(r[1]), r[2], r[3]) for r in rows]
+        return [Missed(int(r[0]), str(r[1]), int(r[2]), r[3], r[4]) for r in rows]
+
+    async def text_of(self, question_id: int) -> str | None:
+        """Return the (lower-cased, trimmed) words of a question named by one of its rows."""
+        rows = await self.sql.rows(
+            "SELECT lower(trim(text)) FROM unanswered WHERE id = ?", (question_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def drop(self, text: str) -> int:
+        """Delete every row of a question (lower-cased, trimmed words); return how many."""
+        return await self.sql.run("DELETE FROM unanswered WHERE lower(trim(text)) = ?", (text,))
 
     async def forget_chat(self, chat_id: int) -> None:
         """Delete a client's questions."""

@@ -38,6 +38,7 @@ from bot.services.clock import utc_now
 from bot.services.conversations import ConversationService
 from bot.services.retention import purge_expired
 from bot.services.staff_desk import StaffService
+from bot.services.teaching import Learning
 from bot.store.busy import BusyRetry
 from bot.store.database import Storage
 from bot.telegram.client_handlers import ClientHandlers
@@ -98,7 +99,12 @@ def build_application(
     app.bot_data["commands"] = _menus(content, staff_chat)
     service = ConversationService(content, storage, staff_chat, clock=clock)
     clients = ClientHandlers(service, outbox, busy_retry)
-    staff_service = StaffService(content, storage, staff_chat, settings.staff_user_ids, clock=clock)
+    # What staff teach from /unanswered reaches both services at once.
+    learning = Learning(content, storage, [service])
+    app.bot_data["learning"] = learning
+    staff_service = StaffService(
+        content, storage, staff_chat, settings.staff_user_ids, clock=clock, learning=learning
+    )
     staff = StaffHandlers(staff_service, outbox)
     guard = FloodGuard(*flood_limit, content.messages.text("slow_down"))
     app.add_handler(TypeHandler(Update, guard.check), group=-1)
@@ -125,7 +131,7 @@ def build_application(
         # the new id, and alerts and redactions go there (see Outbox._staff_chat_moved).
         nonlocal staff_chat
         staff_chat = service.staff_chat_id = staff_service.staff_chat_id = new_id
-        reporter.staff_chat_id = new_id
+        reporter.staff_chat_id = staff_service.teaching.staff_chat_id = new_id
         in_staff_chat.add_chat_ids(new_id)
 
     outbox.on_staff_chat_moved.append(follow_staff_chat)
@@ -205,6 +211,8 @@ async def stop_application(app: Application[Any, Any, Any, Any, Any, Any]) -> No
 
 
 async def _start_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    learning: Learning = app.bot_data["learning"]
+    await learning.refresh()  # what staff taught before this start
     outbox: Outbox = app.bot_data["outbox"]
     pending = await outbox.storage.outbox.retry_all_now()
     if pending:

@@ -49,9 +49,15 @@ async def test_unanswered_lists_the_most_frequent_questions_first(running: Runni
         for n in range(times):
             # The same question in other capitals counts as the same question.
             await ann.say(text.upper() if n else text, "sure")
-    listing = await staff(running.api).say("/unanswered", "unanswered questions")
-    order = re.findall(r"(\d+) × “([^”]+)”", listing.text)
-    assert order == [("3", "wibble frotz"), ("2", "qwfp vbnmz"), ("1", "zzqx blorp")], listing.text
+    sam = staff(running.api)
+    card = await sam.say("/unanswered", "Unanswered question 1 of 3")
+    seen = [re.findall(r"asked (\d+) ×\n“([^”]+)”", card.text)]
+    for n in (2, 3):
+        card = await sam.tap("Next ›", f"Unanswered question {n} of 3")
+        seen.append(re.findall(r"asked (\d+) ×\n“([^”]+)”", card.text))
+    assert seen == [[("3", "wibble frotz")], [("2", "qwfp vbnmz")], [("1", "zzqx blorp")]]
+    # One card, edited in place: the staff chat is not filled with a message per question.
+    assert len(running.api.messages(STAFF_CHAT)) == 1
 
 
 async def test_the_retention_job_is_scheduled_daily_and_deletes_what_has_expired(
