@@ -209,16 +209,17 @@ class TeachDesk:
         buttons.append(nav)
         return html, buttons
 
-    @staticmethod
-    def _describe(q: Missed, position: int, total: int) -> str:
+    def _describe(self, q: Missed, position: int, total: int) -> str:
+        kb = self.content.kb
         lines = [
             f"<b>Unanswered question {position + 1} of {total}</b> · asked {q.count} ×",
             f"“{escape(q.text[:300])}”",
         ]
         if q.answered:
-            lines.append(f"⚠️ Answered with {escape(q.answered)}; the client said that was not it.")
+            given = escape(_title(kb.get(q.answered)))
+            lines.append(f"⚠️ Answered with “{given}”; the client said that was not it.")
         elif q.best_guess:
-            lines.append(f"Nearest entry: {escape(q.best_guess)}")
+            lines.append(f"Nearest entry: {escape(_title(kb.get(q.best_guess)))}")
         lines.append(
             "Add it to the entry that answers it and the bot answers it from now on; "
             "the client is not contacted."

@@ -186,5 +186,5 @@ async def test_staff_commands_list_requests_and_unanswered_questions(running: Ru
     assert "#1 CLEAR — Ann" in listing.text
     detail = await sam.say("/request 1", "Appointment request #1")
     assert "✅ Confirm" in detail.labels()
-    unanswered = await sam.say("/unanswered", "unanswered questions")
+    unanswered = await sam.say("/unanswered", "Unanswered question 1 of 1")
     assert "zzqx wibble" in unanswered.text

@@ -33,9 +33,11 @@ async def test_not_what_i_asked_logs_the_question_with_the_answer_for_staff(
     assert noted.labels() == ["💬 Talk to staff", "📋 All topics"]
     await ann.tap("💬 Talk to staff", "Type your message for our team")
     await ann.say("I meant what to bring for my son", "Our team will reply")
-    listing = await staff(running.api).say("/unanswered", "not what they asked")
-    lines = listing.text.splitlines()
-    assert "1 × “what should i wear for my appointment” · ⚠️ what-to-wear" in lines
+    card = await staff(running.api).say("/unanswered", "Unanswered question 1 of 1")
+    lines = card.text.splitlines()
+    assert "“what should i wear for my appointment”" in lines
+    assert "⚠️ Answered with “What to wear and bring”; the client said that was not it." in lines
+    assert "➕ What to wear and bring" not in card.labels(), "the answer the client said was wrong"
     assert not any("Not what I asked" in m.text for m in running.api.messages(STAFF_CHAT)), (
         "the client's tap is not a message to staff"
     )

@@ -259,3 +259,16 @@ async def test_an_older_database_keeps_its_staff_message_ids_and_blanks_given_up
         assert active[0][0] == "2024-01-01T00:00:00.000+00:00", "its last activity: created"
     finally:
         await storage.close()
+
+
+async def test_ignored_questions_are_forgotten_after_retention_days(running: Running) -> None:
+    await Person(running.api, 42).say("zzqx blorp", "sure")
+    sam = staff(running.api)
+    await sam.say("/unanswered", "Unanswered question 1 of 1")
+    await sam.tap("🙈 Ignore", "ignored by Sam")
+    assert await count(running, "SELECT count(*) FROM ignored_questions") == 1
+    await purge(running, running.content.clinic.retention_days - 1)
+    assert await count(running, "SELECT count(*) FROM ignored_questions") == 1
+    await purge(running, running.content.clinic.retention_days + 1)
+    assert await count(running, "SELECT count(*) FROM ignored_questions") == 0
+    assert_not_on_disk(running, "zzqx blorp")
