@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config.clinic import load_clinic
 from flows.hours import DAYS, DayHours, WeekHours
-from flows.slots import Interval, Issue, Offer, Tag, check_time, free_slots
+from flows.slots import Interval, Issue, Offer, Tag, check_time, free_slots, matches
 from flows.when import At, read_when
 
 LONDON = ZoneInfo("Europe/London")
@@ -399,3 +401,33 @@ def test_nonsense_inputs_are_refused() -> None:
         free_slots(DEMO, 60, MONDAY_6AM, step=0)
     with pytest.raises(ValueError, match="no time zone"):
         check_time(DEMO, datetime(2026, 12, 8, 10, 0), 60)
+
+
+busy_times = st.lists(
+    st.tuples(
+        st.datetimes(datetime(2026, 3, 20), datetime(2026, 4, 10), timezones=st.just(UTC)),
+        st.integers(0, 6 * 60),
+    ).map(lambda pair: (pair[0], pair[0] + timedelta(minutes=pair[1]))),
+    max_size=8,
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    now=st.datetimes(datetime(2026, 3, 20), datetime(2026, 3, 31), timezones=st.just(UTC)),
+    length=st.sampled_from([30, 60, 90]),
+    busy=busy_times,
+    prefer=st.frozensets(st.sampled_from(list(Tag)), max_size=3),
+)
+def test_every_offered_slot_is_free_ahead_and_in_order(
+    now: datetime, length: int, busy: list[Interval], prefer: frozenset[Tag]
+) -> None:
+    offer = free_slots(DEMO, length, now, busy, prefer, count=10)
+    found = instants(offer)
+    assert found == sorted(set(found))
+    assert len(found) <= 10
+    for start in offer.starts:
+        assert now + timedelta(hours=2) <= start.astimezone(UTC) < now + timedelta(days=14)
+        assert check_time(DEMO, start, length, busy).fine
+        assert (start.minute, start.second) in {(0, 0), (30, 0)}
+        assert offer.fell_back or matches(start, prefer)

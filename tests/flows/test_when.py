@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from flows.when import At, DateOrder, NotRead, Reason, read_when, wall_clock
 
@@ -250,3 +252,34 @@ def test_wall_clock_gives_the_local_moment(day: date, minute: int, expected: dat
 def test_wall_clock_has_no_moment_for_a_skipped_time() -> None:
     assert wall_clock(date(2026, 3, 29), 60, LONDON) is None
     assert wall_clock(date(2026, 3, 29), 119, LONDON) is None
+
+
+@settings(deadline=None)
+@given(
+    now=st.datetimes(datetime(2026, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC)),
+    ahead=st.timedeltas(timedelta(days=1), timedelta(days=360)),
+    shape=st.sampled_from(
+        [
+            "{d}/{m}/{y} {H}:{M:02d}",
+            "{d:02d}.{m:02d}.{y} {H}.{M:02d}",
+            "{H}:{M:02d} {d}/{m}/{y}",
+            "{d}/{m} {H}:{M:02d}",
+        ]
+    ),
+)
+def test_any_future_local_time_typed_reads_back(
+    now: datetime, ahead: timedelta, shape: str
+) -> None:
+    target = (now.astimezone(LONDON) + ahead).replace(tzinfo=None, second=0, microsecond=0)
+    assume(target.hour >= 3)  # London's clocks change between 01:00 and 02:00
+    text = shape.format(d=target.day, m=target.month, y=target.year, H=target.hour, M=target.minute)
+    moment = local_moment(text, now)
+    assert moment.replace(tzinfo=None) == target
+
+
+@given(text=st.text(max_size=30))
+def test_any_text_gives_a_reading_and_never_an_error(text: str) -> None:
+    reading = read_when(text, MONDAY_8AM, LONDON)
+    assert isinstance(reading, At | NotRead)
+    if isinstance(reading, At):
+        assert reading.moment.astimezone(UTC) > MONDAY_8AM
