@@ -23,7 +23,7 @@ Print = Callable[[str], None]
 HELP = (
     "Type to chat; type a number to tap a button. Staff side: s1, s2… taps a button on the "
     "staff message, 'sr TEXT' replies to the last client message or request, 's/requests', "
-    "'s/request N', 's/unanswered' are staff commands. 'quit' leaves."
+    "'s/request N', 's/today', 's/week', 's/unanswered' are staff commands. 'quit' leaves."
 )
 
 

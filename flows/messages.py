@@ -93,6 +93,7 @@ TEXTS = _spec(
         "forget_done": "",
         "forget_kept": "",
         "staff_confirmed": "request_no",
+        "staff_confirmed_at": "request_no when minutes",
         "staff_needs_note": "request_no",
         "staff_declined": "request_no",
         "staff_contacted": "request_no",
@@ -125,7 +126,7 @@ CLIENT_COMMANDS = (
     "cancel",
     "help",
 )
-STAFF_COMMANDS = ("requests", "request", "unanswered")
+STAFF_COMMANDS = ("requests", "request", "today", "week", "unanswered")
 MAX_COMMAND_DESCRIPTION = 256  # Telegram's limit
 CONTROLS = ("cancel", "back", "menu", "help")
 HOURS_TEXTS = _spec(

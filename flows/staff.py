@@ -8,6 +8,7 @@ status, the card shown again, the client told, a hold lifted). bot/services appl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from flows.events import SubmitRequest
@@ -74,9 +75,8 @@ ACTIONS: dict[StaffAction, ActionInfo] = {
 # Who is recorded on a request's card for an action the client took.
 BY_CLIENT = "the client"
 # The message key the client is sent after each action on a booking or call-back.
+# (Confirm on a booking offers its free slots; a slot tells the client staff_confirmed_at.)
 CLIENT_TEXTS = {
-    StaffAction.CONFIRM: "staff_confirmed",
-    StaffAction.CONFIRM_SPOKEN: "staff_confirmed",
     StaffAction.NOTE: "staff_needs_note",
     StaffAction.DECLINE: "staff_declined",
     StaffAction.CONTACTED: "staff_contacted",
@@ -106,9 +106,18 @@ class SetStatus:
 
 @dataclass(frozen=True)
 class ShowCard:
-    """Show the request's card again where it was tapped (with the spoken-to check)."""
+    """Show the request's card again where it was tapped (with the spoken-to check, or
+    with the free slots to confirm it at)."""
 
     spoken_check: bool = False
+    slots: bool = False
+
+
+@dataclass(frozen=True)
+class BookAppointment:
+    """Keep the confirmed appointment's time (busy from then on)."""
+
+    start: datetime
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ class EndThread:
     """End the client's conversation with staff: the assistant answers them again."""
 
 
-StaffEffect = SetStatus | ShowCard | TellClient | ReleaseHold | EndThread
+StaffEffect = SetStatus | ShowCard | BookAppointment | TellClient | ReleaseHold | EndThread
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,25 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
     if action == StaffAction.WITHDRAW.value:
         return None  # only the client withdraws, from their own chat
     return int(number), StaffAction(action)
+
+
+_SLOT = "at"  # confirm at this time
+_SLOT_SPOKEN = "as"  # confirm at this time, the client spoken to about flagged items
+
+
+def slot_button(request_id: int, key: int, spoken: bool = False) -> str:
+    """Return the data of a button that confirms a request at a slot (see appointments)."""
+    return f"{_PREFIX}:{request_id}:{_SLOT_SPOKEN if spoken else _SLOT}:{key}"
+
+
+def parse_slot_button(data: str) -> tuple[int, int, bool] | None:
+    """Read a slot button's data: the request, the slot's key, and whether spoken to."""
+    parts = data.split(":")
+    if len(parts) != 4 or parts[0] != _PREFIX or parts[2] not in (_SLOT, _SLOT_SPOKEN):
+        return None
+    if not parts[1].isdigit() or not parts[3].isdigit():
+        return None
+    return int(parts[1]), int(parts[3]), parts[2] == _SLOT_SPOKEN
 
 
 INVALID = StaffStep("That button is no longer valid.")
@@ -204,6 +232,13 @@ def press(req: RequestFacts, action: StaffAction) -> StaffStep:
         return StaffStep(
             "Please confirm you have spoken to the client first.", (ShowCard(spoken_check=True),)
         )
+    if req.kind is not RequestKind.BOOKING and action is not StaffAction.CONTACTED:
+        return INVALID  # alerts and call-backs have one button (a forged one does nothing)
+    if action in (StaffAction.CONFIRM, StaffAction.CONFIRM_SPOKEN):
+        spoken = action is StaffAction.CONFIRM_SPOKEN
+        return StaffStep(
+            "Choose the appointment's time.", (ShowCard(spoken_check=spoken, slots=True),)
+        )
     info = ACTIONS[action]
     effects: list[StaffEffect] = [SetStatus(action, info.status), ShowCard()]
     if req.kind is RequestKind.URGENT:
@@ -213,6 +248,33 @@ def press(req: RequestFacts, action: StaffAction) -> StaffStep:
     elif req.kind is not RequestKind.CRISIS:
         effects.append(TellClient(CLIENT_TEXTS[action]))
     return StaffStep(f"{info.done} — request #{req.id}.", tuple(effects))
+
+
+def pick_slot(req: RequestFacts, start: datetime, *, taken: bool, spoken: bool) -> StaffStep:
+    """Decide what tapping a free slot on a booking's card does: confirm it at that time
+    (`spoken`: after the spoken-to check of a CLEARANCE booking)."""
+    if req.status.final:
+        return StaffStep(f"Request #{req.id} is already {req.status.value}.", (ShowCard(),))
+    if req.kind is not RequestKind.BOOKING or (
+        needs_spoken_check(req, StaffAction.CONFIRM) and not spoken
+    ):
+        return INVALID
+    if taken:
+        return StaffStep(
+            "That time has just been taken: please choose another.",
+            (ShowCard(spoken_check=spoken, slots=True),),
+        )
+    action = StaffAction.CONFIRM_SPOKEN if spoken else StaffAction.CONFIRM
+    info = ACTIONS[action]
+    return StaffStep(
+        f"{info.done} — request #{req.id}.",
+        (
+            SetStatus(action, info.status),
+            BookAppointment(start),
+            ShowCard(),
+            TellClient("staff_confirmed_at"),
+        ),
+    )
 
 
 def withdraw(req: RequestFacts) -> StaffStep:

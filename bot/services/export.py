@@ -16,6 +16,7 @@ from flows.screening import Questionnaire
 COLUMNS = (
     "request", "received_utc", "kind", "status", "level", "flagged", "name", "phone",
     "telegram_username", "preferred_times", "focus", "consent_utc", "staff_actions",
+    "appointment_utc", "appointment_minutes",
 )  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…) sends the
 # clinic's data away on a click): such cells get a leading ' and stay text (OWASP's advice).
@@ -41,11 +42,14 @@ async def export_requests(
             rows = []
             for req in await tables.requests.all():
                 actions = await tables.requests.actions_of(req.id)
+                appointment = await tables.appointments.of(req.id)
                 rows.append((
                     req.id, req.created_at, req.kind, req.status, req.level,
                     "; ".join(questionnaire.labels(req.flags)), req.name, req.phone,
                     req.username or "", req.times, req.concern, req.consent_at or "",
                     "; ".join(f"{a} by {who} at {at}" for a, who, at in actions),
+                    appointment.start.isoformat() if appointment else "",
+                    appointment.minutes if appointment else "",
                 ))  # fmt: skip
     finally:
         await storage.close()

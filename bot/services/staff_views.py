@@ -7,7 +7,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.config.content import Content
+from bot.store.appointments import AppointmentRow
 from bot.store.requests import RequestRow
+from flows.appointments import slot_key, slot_label, spoken
 from flows.details import show_phone
 from flows.screening import Level
 from flows.staff import (
@@ -17,6 +19,7 @@ from flows.staff import (
     actions_for,
     button_data,
     is_typed_flag,
+    slot_button,
     thread_button,
     typed_kind,
 )
@@ -49,8 +52,14 @@ _BACK_LABEL = "↩️ Back"
 CLOSE_THREAD_LABEL = "✖️ Close conversation"
 
 
-def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str, str]]) -> str:
-    """Render a request for the staff chat: level, flags, contact details, action history."""
+def request_html(
+    req: RequestRow,
+    content: Content,
+    actions: list[tuple[str, str, str]],
+    appointment: AppointmentRow | None = None,
+) -> str:
+    """Render a request for the staff chat: level, flags, contact details, action history,
+    and the appointment's time once confirmed."""
     questionnaire, zone = content.questionnaire, content.clinic.time_zone
     typed = [f for f in req.flags if is_typed_flag(f)]
     level = _LEVEL_LINES[req.level]
@@ -81,6 +90,13 @@ def request_html(req: RequestRow, content: Content, actions: list[tuple[str, str
         known = action_named(action)
         done = ACTIONS[known].done if known is not None else escape(action)
         lines.append(f"{done} by {escape(staff)} at {_local(at, zone)}")
+    if appointment is not None:
+        when = spoken(appointment.start, appointment.minutes, zone)
+        lines.append(
+            f"🗓 <b>{when}</b> ({appointment.minutes} minutes) — confirmed by "
+            f"{escape(appointment.confirmed_by)} at "
+            f"{_local(appointment.confirmed_at.isoformat(), zone)}"
+        )
     return "\n".join(lines)
 
 
@@ -99,6 +115,29 @@ def spoken_check(req: RequestRow, card: str) -> tuple[str, Buttons]:
         "flagged items above?"
     )
     return html, request_buttons(req, spoken_check=True)
+
+
+def slot_choice(
+    req: RequestRow,
+    card: str,
+    starts: tuple[datetime, ...],
+    fell_back: bool,
+    minutes: int,
+    zone: ZoneInfo,
+    spoken_to: bool,
+) -> tuple[str, Buttons]:
+    """Return the card offering free slots to confirm a booking at, and its buttons."""
+    if not starts:
+        ask = "No free time in the next two weeks: call the client to agree one."
+    elif fell_back:
+        ask = "Nothing free matches the client's preferred times soon; the next free times:"
+    else:
+        ask = "Free times that suit the client:"
+    html = f"{card}\n\n🗓 <b>Confirm at which time?</b> ({minutes} minutes)\n{ask}"
+    slots = [(slot_label(s, zone), slot_button(req.id, slot_key(s), spoken_to)) for s in starts]
+    buttons: Buttons = [slots[i : i + 2] for i in range(0, len(slots), 2)]
+    buttons.append([(_BACK_LABEL, button_data(req.id, StaffAction.BACK))])
+    return html, buttons
 
 
 def _label(action: StaffAction) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store import dbfile
+from bot.store.appointments import Appointments
 from bot.store.chats import Chats
 from bot.store.handoffs import Handoffs
 from bot.store.inbox import Inbox
@@ -43,6 +44,7 @@ class Transaction:
         self.staff_messages = StaffMessages(sql)
         self.unanswered = Unanswered(sql)
         self.learned = Learned(sql)
+        self.appointments = Appointments(sql)
         self.outbox = Outbox(sql, self.queued)
 
 

@@ -185,8 +185,12 @@ class Requests:
         return [Ending(int(r[0]), bool(r[1]), bool(r[2])) for r in rows]
 
     async def delete(self, ids: list[int]) -> None:
-        """Delete these requests and their staff actions."""
+        """Delete these requests, their staff actions and appointment times."""
         if ids:
+            await self.sql.run(
+                f"DELETE FROM appointments WHERE request_id IN ({marks(ids)})",  # noqa: S608
+                ids,
+            )
             await self.sql.run(
                 f"DELETE FROM request_actions WHERE request_id IN ({marks(ids)})",  # noqa: S608
                 ids,

@@ -169,4 +169,17 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 8: a confirmed booking's time: staff pick it on the request's card. Ends with its
+    # request (deleted with it by /forget and retention).
+    """
+    CREATE TABLE appointments (
+        request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL
+    );
+    CREATE INDEX appointments_start ON appointments (starts_at);
+    """,
 )

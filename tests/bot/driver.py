@@ -71,3 +71,20 @@ async def book(
     if not send:
         return summary
     return await client.tap("✅ Send request", "is with our team")
+
+
+async def confirm_first_slot(sam: Person, request_no: int) -> SentMessage:
+    """On a request's card (Confirm tapped), tap the earliest free time offered; return the
+    card as it shows afterwards."""
+    api = sam.api
+    card = next(m for m in reversed(api.messages(sam.chat)) if "Confirm at which time?" in m.text)
+    data = next(d for _, d in card.buttons() if d.startswith(f"st:{request_no}:a"))
+    mark = api.version
+    api.press(sam.user_id, data, card, first_name=sam.first_name, username=sam.username)
+    return await api.wait_for_text(sam.chat, "Confirmed", mark)
+
+
+async def confirm(sam: Person, request_no: int) -> SentMessage:
+    """Tap Confirm on the newest request card with it, then the earliest free time."""
+    await sam.tap("✅ Confirm", "Confirm at which time?")
+    return await confirm_first_slot(sam, request_no)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.bot.conftest import STAFF_CHAT, Running
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm_first_slot, staff
 
 
 def client(running: Running, user_id: int = 42, name: str = "Ann") -> Person:
@@ -75,7 +75,7 @@ async def test_refusing_consent_sends_a_call_back_request_without_health_data(
 @pytest.mark.parametrize(
     ("button", "client_hears", "staff_sees"),
     [
-        ("✅ Confirm", "has confirmed your appointment request", "✅ Confirmed by Sam"),
+        ("✅ Confirm", "your appointment is confirmed", "✅ Confirmed by Sam"),
         (
             "🩺 Needs doctor's note",
             "a short note from your doctor",
@@ -92,7 +92,12 @@ async def test_each_staff_action_reaches_the_client_and_marks_the_staff_message(
     await book(ann)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
     sam = staff(running.api)
-    edited = await sam.tap(button, staff_sees)
+    if button == "✅ Confirm":  # then the time, from the free ones offered
+        await sam.tap(button, "Confirm at which time?")
+        edited = await confirm_first_slot(sam, 1)
+    else:
+        edited = await sam.tap(button, staff_sees)
+    assert staff_sees in edited.text
     assert "Appointment request #1" in edited.text
     heard = await running.api.wait_for_text(ann.chat, client_hears)
     assert "#1" in heard.text
@@ -106,7 +111,8 @@ async def test_a_second_press_after_confirm_does_not_act_twice(running: Running)
     note = await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
     decline = note.data_of("✖️ Decline")  # a second staff member still sees the old buttons
     sam = staff(running.api)
-    await sam.tap("✅ Confirm", "Confirmed by Sam")
+    await sam.tap("✅ Confirm", "Confirm at which time?")
+    await confirm_first_slot(sam, 1)
     running.api.press(901, decline, note, first_name="Kim")
     await running.settle()
     declined = [m for m in running.api.messages(ann.chat) if "can't offer" in m.text]

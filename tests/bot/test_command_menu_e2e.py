@@ -22,7 +22,7 @@ async def test_clients_and_staff_each_get_their_commands_in_telegrams_menu(
     staff = dict(menus[f"chat:{STAFF_CHAT}"])
     assert {"book", "status", "staff", "privacy", "forget"} <= set(client)
     assert "unanswered" not in client and "requests" not in client
-    assert {"requests", "request", "unanswered"} == set(staff)
+    assert {"requests", "request", "today", "week", "unanswered"} == set(staff)
     assert "withdraw" in client["status"]
 
 

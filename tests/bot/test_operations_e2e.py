@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import socket
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +16,7 @@ from bot.services.export import export_requests
 from bot.store.database import Storage
 from bot.telegram.app import build_application, start_application, stop_application
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm, staff
 from tests.bot.fake_bot_api import FakeBotApi
 
 SECRET = "s3cret-Token_for-tests"
@@ -109,7 +110,7 @@ async def test_staff_user_ids_limits_who_in_the_staff_chat_can_act(
         assert not any("#1" in m.text for m in api.messages(STAFF_CHAT)[1:])
         assert (await storage.fetch_all("SELECT status FROM requests"))[0][0] == "open"
         # The listed staff member can.
-        await staff(api).tap("✅ Confirm", "Confirmed by Sam")
+        await confirm(staff(api), 1)
         await api.wait_for_text(42, "confirmed")
     finally:
         await bot.stop()
@@ -125,7 +126,7 @@ async def test_export_writes_every_request_with_level_labels_and_actions(
     bob = Person(running.api, 43, "Zoë O'Brien")
     await book(bob)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #2")
-    await staff(running.api).tap("✅ Confirm", "Confirmed by Sam")
+    card = await confirm(staff(running.api), 2)
     out = tmp_path / "requests.csv"
     count = await export_requests(running.settings.db_path, out, running.content.questionnaire)
     assert count == 2
@@ -138,3 +139,9 @@ async def test_export_writes_every_request_with_level_labels_and_actions(
     assert by_name["Zoë O'Brien"]["level"] == "CLEAR"
     assert "confirm by Sam" in by_name["Zoë O'Brien"]["staff_actions"]
     assert by_name["Ann"]["staff_actions"] == ""
+    # The confirmed time, as on the card (there in the clinic's time zone).
+    start = datetime.fromisoformat(by_name["Zoë O'Brien"]["appointment_utc"])
+    local = start.astimezone(running.content.clinic.time_zone)
+    assert f"{local:%A} {local.day} {local:%B}, {local:%H:%M}–" in card.text
+    assert by_name["Zoë O'Brien"]["appointment_minutes"] == "60"
+    assert by_name["Ann"]["appointment_utc"] == "" and by_name["Ann"]["appointment_minutes"] == ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.bot.conftest import STAFF_CHAT, Running
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm, staff
 
 
 def client(running: Running) -> Person:
@@ -24,7 +24,7 @@ async def test_status_and_did_you_get_my_request_list_open_requests_with_their_s
     await staff(running.api).tap("🩺 Needs doctor's note", "Doctor's note asked for by Sam")
     later = await ann.say("/status", "Here's where your requests stand")
     assert "#1 appointment request: waiting for a note from your doctor" in later.text
-    await staff(running.api).tap("✅ Confirm", "Confirmed by Sam")
+    await confirm(staff(running.api), 1)
     await ann.say("/status", "can't see an open request")
 
 

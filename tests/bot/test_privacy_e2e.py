@@ -11,7 +11,7 @@ import pytest
 from bot.logs import setup_logging
 from bot.services.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, TOKEN, Running
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm, staff
 
 TABLES = ("requests", "unanswered", "handoff", "conversations")
 
@@ -91,7 +91,7 @@ async def test_retention_deletes_unfinished_checks_then_every_request(
     await book(bob)
     await book(cat)
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #2")
-    await staff(running.api).tap("✅ Confirm", "Confirmed by Sam")  # closes #2 (Cat's)
+    await confirm(staff(running.api), 2)  # closes #2 (Cat's)
     await running.settle()
     clinic = running.content.clinic
     soon = datetime.now(UTC) + timedelta(days=clinic.retention_days - 1)

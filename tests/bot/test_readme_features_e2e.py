@@ -11,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.telegram.error_reporter import ErrorReporter
 from tests.bot.conftest import STAFF_CHAT, Running
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm, staff
 
 CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 
@@ -90,7 +90,7 @@ async def test_a_staff_action_shows_who_acted_and_when(running: Running) -> None
     await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
     zone = running.content.clinic.time_zone
     before = datetime.now(zone)
-    card = await staff(running.api).tap("✅ Confirm", "Confirmed by")
+    card = await confirm(staff(running.api), 1)
     after = datetime.now(zone)
     shown = {t.strftime("%a %d %b %H:%M") for t in (before, after)}
     lines = [line for line in card.text.splitlines() if "Confirmed by" in line]

@@ -11,7 +11,7 @@ import pytest
 from bot.logs import setup_logging
 from bot.services.retention import purge_expired
 from tests.bot.conftest import STAFF_CHAT, Running
-from tests.bot.driver import Person, book, staff
+from tests.bot.driver import Person, book, confirm_first_slot, staff
 
 CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 CRISIS = "honestly i dont want to live anymore"
@@ -192,9 +192,10 @@ async def test_confirming_a_clearance_request_takes_a_second_tap(running: Runnin
     back = await sam.tap("↩️ Back", "Blood thinners")
     assert "Before confirming" not in back.text and "✅ Confirm" in back.labels()
     await sam.tap("✅ Confirm", "Before confirming")
-    card = await sam.tap("✅ Yes, I've spoken to them — confirm", "client spoken to")
-    assert "by Sam" in card.text
-    await running.api.wait_for_text(42, "confirmed your appointment request")
+    await sam.tap("✅ Yes, I've spoken to them — confirm", "Confirm at which time?")
+    card = await confirm_first_slot(sam, 1)
+    assert "client spoken to" in card.text and "by Sam" in card.text
+    await running.api.wait_for_text(42, "your appointment is confirmed")
 
 
 async def test_not_sure_about_red_flags_shows_the_emergency_line(running: Running) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from flows.safety import SafetyKind
 from flows.staff import (
+    BookAppointment,
     ReleaseHold,
     RequestFacts,
     SetStatus,
@@ -16,7 +19,10 @@ from flows.staff import (
     actions_for,
     button_data,
     parse_button,
+    parse_slot_button,
+    pick_slot,
     press,
+    slot_button,
     typed_alert,
     typed_flag,
     typed_kind,
@@ -34,7 +40,6 @@ def facts(kind: RequestKind = RequestKind.BOOKING, level: str = "CLEAR",
 @pytest.mark.parametrize(
     ("action", "status", "told"),
     [
-        (A.CONFIRM, Status.CONFIRMED, "staff_confirmed"),
         (A.NOTE, Status.NEEDS_NOTE, "staff_needs_note"),
         (A.DECLINE, Status.DECLINED, "staff_declined"),
         (A.CONTACTED, Status.CONTACTED, "staff_contacted"),
@@ -48,19 +53,56 @@ def test_each_action_on_a_booking_sets_its_status_and_tells_the_client(
     assert step.notice.endswith("— request #7.")
 
 
-def test_a_clearance_booking_asks_for_the_spoken_to_check_before_confirming() -> None:
+def test_confirm_on_a_booking_offers_the_free_slots_and_a_slot_confirms_it() -> None:
+    booking = facts()
+    assert press(booking, A.CONFIRM).effects == (ShowCard(slots=True),)
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    step = pick_slot(booking, start, taken=False, spoken=False)
+    assert step.effects == (
+        SetStatus(A.CONFIRM, Status.CONFIRMED),
+        BookAppointment(start),
+        ShowCard(),
+        TellClient("staff_confirmed_at"),
+    )
+    assert step.notice == "✅ Confirmed — request #7."
+    # Taken meanwhile: the slots again, nothing stored.
+    assert pick_slot(booking, start, taken=True, spoken=False).effects == (ShowCard(slots=True),)
+    # A confirmed booking is not confirmed again.
+    done = facts(status=Status.CONFIRMED)
+    assert pick_slot(done, start, taken=False, spoken=False).effects == (ShowCard(),)
+    # Only bookings have a time, or any button but Contacted.
+    for kind, level in ((RequestKind.CALLBACK, "NONE"), (RequestKind.URGENT, "URGENT")):
+        for action in (A.CONFIRM, A.CONFIRM_SPOKEN, A.NOTE, A.DECLINE):
+            assert press(facts(kind, level), action).effects == (), (kind, action)
+    assert (
+        pick_slot(facts(RequestKind.CALLBACK, "NONE"), start, taken=False, spoken=False).effects
+        == ()
+    )
+
+
+def test_slot_buttons_read_back_and_other_data_is_not_one() -> None:
+    assert parse_slot_button(slot_button(7, 29412345)) == (7, 29412345, False)
+    assert parse_slot_button(slot_button(7, 29412345, spoken=True)) == (7, 29412345, True)
+    for data in ("st:7:confirm", "st:7:at:", "st:x:at:5", "st:7:at:5:6", "xx:7:at:5"):
+        assert parse_slot_button(data) is None, data
+    assert parse_button(slot_button(7, 5)) is None
+
+
+def test_a_clearance_booking_asks_for_the_spoken_to_check_before_the_slots() -> None:
     clearance = facts(level="CLEARANCE")
     first = press(clearance, A.CONFIRM)
     assert first.effects == (ShowCard(spoken_check=True),)
     assert actions_for(clearance, spoken_check=True) == [[A.CONFIRM_SPOKEN], [A.BACK]]
     assert press(clearance, A.BACK).effects == (ShowCard(),)
     second = press(clearance, A.CONFIRM_SPOKEN)
-    assert SetStatus(A.CONFIRM_SPOKEN, Status.CONFIRMED) in second.effects
-    assert TellClient("staff_confirmed") in second.effects
-    # Other levels confirm at once; a clearance decline needs no check.
-    assert (
-        SetStatus(A.CONFIRM, Status.CONFIRMED) in press(facts(level="CAUTION"), A.CONFIRM).effects
-    )
+    assert second.effects == (ShowCard(spoken_check=True, slots=True),)
+    start = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    third = pick_slot(clearance, start, taken=False, spoken=True)
+    assert SetStatus(A.CONFIRM_SPOKEN, Status.CONFIRMED) in third.effects
+    # A forged slot button without the spoken-to check does nothing.
+    assert pick_slot(clearance, start, taken=False, spoken=False).effects == ()
+    # Other levels go straight to the slots; a clearance decline needs no check.
+    assert press(facts(level="CAUTION"), A.CONFIRM).effects == (ShowCard(slots=True),)
     assert SetStatus(A.DECLINE, Status.DECLINED) in press(clearance, A.DECLINE).effects
 
 

@@ -112,6 +112,14 @@ class Desk:
         await self.outbox.flush()
         return notice
 
+    async def tap_first_slot(self, request_no: int) -> str:
+        """Tap the earliest free time offered on a request's card; return the notice."""
+        card = self.card(request_no)
+        data = next(d for _, d in card.buttons if d.startswith(f"st:{request_no}:a"))
+        notice = await self.staff.press(None, STAFF, data, card.message_id)
+        await self.outbox.flush()
+        return notice
+
     def card(self, request_no: int) -> Shown:
         """Return the staff chat's card of a request, as it shows now."""
         return next(m for m in self.sender.in_chat(STAFF_CHAT) if f" #{request_no}</b>" in m.text)

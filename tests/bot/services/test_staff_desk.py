@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
+from flows.appointments import slot_of
+from flows.events import Client
 from tests.bot.services.conftest import STAFF, STAFF_CHAT, Desk, book
 
 
@@ -12,11 +16,21 @@ async def test_confirm_updates_the_card_and_tells_the_client(desk: Desk) -> None
     assert [label for label, _ in card.buttons] == [
         "✅ Confirm", "🩺 Needs doctor's note", "✖️ Decline", "📞 Contacted",
     ]  # fmt: skip
-    assert await desk.staff_tap("✅ Confirm", number) == f"✅ Confirmed — request #{number}."
+    told = len(desk.sender.in_chat(42))
+    assert await desk.staff_tap("✅ Confirm", number) == "Choose the appointment's time."
+    card = desk.card(number)
+    assert "Confirm at which time?" in card.text
+    slots = [label for label, data in card.buttons if data.startswith(f"st:{number}:at:")]
+    assert len(slots) == 6 and card.buttons[-1][0] == "↩️ Back"
+    assert len(desk.sender.in_chat(42)) == told, "nothing is said to the client yet"
+    assert await desk.tap_first_slot(number) == f"✅ Confirmed — request #{number}."
     card = desk.card(number)
     assert "✅ Confirmed by Sam (@sam_desk)" in card.text and card.buttons == []
-    told = desk.sender.last(42).text
-    assert f"confirmed your appointment request #{number}" in told
+    _, date, _, clock = slots[0].split()  # "Tue 8 Dec 10:00"
+    assert f" {date} " in card.text and f"{clock}–" in card.text and "(60 minutes)" in card.text
+    told_text = desk.sender.last(42).text
+    assert "your appointment is confirmed" in told_text and f"{clock}–" in told_text
+    assert f"request #{number}" in told_text
 
 
 async def test_a_final_request_refuses_a_second_action_and_shows_its_card(desk: Desk) -> None:
@@ -51,8 +65,10 @@ async def test_confirming_a_clearance_booking_takes_a_second_tap(desk: Desk) -> 
     assert "Before confirming" not in desk.card(number).text
     await desk.staff_tap("✅ Confirm", number)
     await desk.staff_tap("✅ Yes, I've spoken to them — confirm", number)
+    assert "Confirm at which time?" in desk.card(number).text
+    await desk.tap_first_slot(number)
     assert "client spoken to about the flagged items" in desk.card(number).text
-    assert f"confirmed your appointment request #{number}" in desk.sender.last(42).text
+    assert "your appointment is confirmed" in desk.sender.last(42).text
 
 
 async def test_contacted_on_an_urgent_alert_lifts_the_hold_and_says_nothing(desk: Desk) -> None:
@@ -87,3 +103,59 @@ async def test_a_staff_reply_to_a_card_reaches_the_client(desk: Desk) -> None:
     assert "Saturday 10am suits?" in desk.sender.last(42).text
     assert "Sent to the client by Sam" in desk.sender.last(STAFF_CHAT).text
     assert not await desk.staff.reply(None, 9999, "to nobody", STAFF), "not about a client"
+
+
+async def test_slots_follow_the_preferred_times_and_a_confirmed_one_is_busy(desk: Desk) -> None:
+    first = await book(desk)  # weekday evenings
+    desk.client = Client(user_id=43, chat_id=43, first_name="Ann")
+    second = await book(desk)  # another client, the same preferences
+    zone = desk.staff.content.clinic.time_zone
+    await desk.staff_tap("✅ Confirm", first)
+    offered = [d for _, d in desk.card(first).buttons if d.startswith(f"st:{first}:at:")]
+    starts = [slot_of(int(d.rsplit(":", 1)[1]), zone) for d in offered]
+    assert starts == sorted(starts) and len(starts) == 6
+    assert all(s.weekday() < 5 and s.hour >= 17 for s in starts), starts
+    # Inside the opening hours: a 60-minute session ends by closing time.
+    hours = desk.staff.content.desk.hours
+    assert hours is not None
+    for s in starts:
+        day = hours.days[s.weekday()]
+        assert day is not None and s.hour * 60 + s.minute + 60 <= day[1]
+    await desk.tap_first_slot(first)
+    await desk.staff_tap("✅ Confirm", second)
+    card = desk.card(second)
+    again = [slot_of(int(d.rsplit(":", 1)[1]), zone) for _, d in card.buttons if ":at:" in d]
+    assert starts[0] not in again, "the first booking's time is busy now"
+    # The first booking's slot, tapped on the second card anyway (an old card): refused.
+    taken = offered[0].replace(f"st:{first}:", f"st:{second}:")
+    notice = await desk.staff.press(None, STAFF, taken, card.message_id)
+    assert notice == "That time has just been taken: please choose another."
+    rows = await desk.storage.fetch_all("SELECT request_id FROM appointments")
+    assert [r[0] for r in rows] == [first]
+
+
+async def test_today_and_week_list_the_confirmed_appointments(desk: Desk) -> None:
+    number = await book(desk)
+    await desk.staff_tap("✅ Confirm", number)
+    await desk.tap_first_slot(number)
+    (row,) = await desk.storage.fetch_all("SELECT starts_at FROM appointments")
+    start = datetime.fromisoformat(row[0])
+    zone = desk.staff.content.clinic.time_zone
+    local = start.astimezone(zone)
+
+    async def listed(command: str, now: datetime) -> str:
+        desk.staff.clock = lambda: now
+        await desk.staff.command(None, command, [])
+        await desk.outbox.flush()
+        return desk.sender.last(STAFF_CHAT).text
+
+    same_morning = datetime.combine(local.date(), time(7, 0), zone)
+    today = await listed("today", same_morning)
+    assert f"{local:%H:%M}–" in today and f"#{number} Ann" in today and "CLEAR" in today
+    assert f"{local:%A} {local.day} {local:%B}" in today
+    day_before = same_morning - timedelta(days=1)
+    assert await listed("today", day_before) == "No confirmed appointments today."
+    assert f"#{number} Ann" in await listed("week", day_before)
+    assert await listed("week", same_morning + timedelta(days=1)) == (
+        "No confirmed appointments in the next 7 days."
+    )

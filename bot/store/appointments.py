@@ -1,0 +1,88 @@
+"""Confirmed appointments: a booking's time, who confirmed it, and the busy times they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.store.sql import Sql, iso, now_iso
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """A booking's confirmed time."""
+
+    request_id: int
+    start: datetime
+    minutes: int
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A confirmed appointment as the day's list shows it."""
+
+    request_id: int
+    start: datetime
+    minutes: int
+    name: str
+    level: str
+
+
+class Appointments:
+    """The appointments table."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    async def add(self, request_id: int, start: datetime, minutes: int, by: str) -> None:
+        """Keep a booking's confirmed time."""
+        end = start + timedelta(minutes=minutes)
+        await self.sql.run(
+            "INSERT OR REPLACE INTO appointments "
+            "(request_id, starts_at, ends_at, minutes, confirmed_by, confirmed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (request_id, iso(start), iso(end), minutes, by, now_iso()),
+        )
+
+    async def of(self, request_id: int) -> AppointmentRow | None:
+        """Return a request's appointment, if it has one."""
+        rows = await self.sql.rows(
+            "SELECT request_id, starts_at, minutes, confirmed_by, confirmed_at "
+            "FROM appointments WHERE request_id = ?",
+            (request_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return AppointmentRow(
+            int(r[0]),
+            datetime.fromisoformat(r[1]),
+            int(r[2]),
+            str(r[3]),
+            datetime.fromisoformat(r[4]),
+        )
+
+    async def busy(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """Return the appointments overlapping a period, as (start, end) times."""
+        rows = await self.sql.rows(
+            "SELECT starts_at, ends_at FROM appointments WHERE ends_at > ? AND starts_at < ? "
+            "ORDER BY starts_at",
+            (iso(start), iso(end)),
+        )
+        return [(datetime.fromisoformat(r[0]), datetime.fromisoformat(r[1])) for r in rows]
+
+    async def between(self, start: datetime, end: datetime) -> list[Booked]:
+        """Return the confirmed appointments starting in a period, earliest first."""
+        rows = await self.sql.rows(
+            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level "
+            "FROM appointments a JOIN requests r ON r.id = a.request_id "
+            "WHERE a.starts_at >= ? AND a.starts_at < ? AND r.status = 'confirmed' "
+            "ORDER BY a.starts_at",
+            (iso(start), iso(end)),
+        )
+        return [
+            Booked(int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5])
+            for r in rows
+        ]

@@ -1,0 +1,103 @@
+"""Appointments with a time: the slots offered to staff for a request, and how times read. Pure.
+
+A request keeps the client's preferred times as the labels of the choices they tapped
+(messages.yaml `choices: times`) and any words they typed. `preferences` turns them into
+`flows.slots` tags, and `offer` finds the next free slots that fit any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from flows.slots import Interval, Offer, Tag, Week, free_slots
+
+# The length of an appointment until the booking asks for one (30, 60 or 90 minutes).
+DEFAULT_MINUTES = 60
+# Slots offered on a request's card.
+OFFERED = 6
+# The shipped preferred-time choices, as slot tags (a clinic's own choice ids that are
+# not here mean "any time").
+CHOICE_TAGS: Mapping[str, frozenset[Tag]] = {
+    "weekday_morning": frozenset({Tag.WEEKDAYS, Tag.MORNING}),
+    "weekday_afternoon": frozenset({Tag.WEEKDAYS, Tag.AFTERNOON}),
+    "weekday_evening": frozenset({Tag.WEEKDAYS, Tag.EVENING}),
+    "saturday": frozenset({Tag.SATURDAY}),
+    "sunday": frozenset({Tag.SUNDAY}),
+    "weekend": frozenset({Tag.WEEKEND}),
+    "any": frozenset({Tag.ANY}),
+}
+_TYPED_TAGS = {t.value: t for t in Tag if t is not Tag.ANY}
+_WORD = re.compile(r"[a-z]+")
+
+
+def preferences(
+    times: str, labels: Mapping[str, str], separator: str = "; "
+) -> list[frozenset[Tag]]:
+    """Read a request's preferred times back into tag sets (any one may match).
+
+    `labels` maps choice ids to the labels the request stored. A typed part naming days
+    or parts of the day ("tuesday evening") becomes one set; words it does not know are
+    ignored. Nothing understood: no preference.
+    """
+    by_label = {label: choice for choice, label in labels.items()}
+    found: list[frozenset[Tag]] = []
+    for part in times.split(separator):
+        choice = by_label.get(part.strip())
+        if choice is not None:
+            found.append(CHOICE_TAGS.get(choice, frozenset({Tag.ANY})))
+            continue
+        typed = frozenset(_TYPED_TAGS[w] for w in _WORD.findall(part.lower()) if w in _TYPED_TAGS)
+        if typed:
+            found.append(typed)
+    return found
+
+
+def offer(
+    week: Week,
+    minutes: int,
+    now: datetime,
+    busy: Sequence[Interval],
+    prefer: Sequence[frozenset[Tag]],
+    count: int = OFFERED,
+) -> Offer:
+    """Return the next free slots that fit any of the preferences, in time order.
+
+    When none fits within the horizon, the next free slots at any time are offered and
+    the offer says so (`fell_back`).
+    """
+    if not prefer or any(Tag.ANY in p for p in prefer):
+        return free_slots(week, minutes, now, busy, count=count)
+    starts: set[datetime] = set()
+    for tags in prefer:
+        found = free_slots(week, minutes, now, busy, tags, count=count)
+        if not found.fell_back:
+            starts.update(found.starts)
+    if not starts:
+        anytime = free_slots(week, minutes, now, busy, count=count)
+        return Offer(anytime.starts, fell_back=bool(anytime.starts))
+    return Offer(tuple(sorted(starts)[:count]), fell_back=False)
+
+
+def slot_label(start: datetime, zone: tzinfo) -> str:
+    """Return a slot as a short button label: "Tue 8 Dec 14:30"."""
+    local = start.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def spoken(start: datetime, minutes: int, zone: tzinfo) -> str:
+    """Return an appointment's time in words: "Tuesday 8 December, 14:30" and its end."""
+    local = start.astimezone(zone)
+    end = (start + timedelta(minutes=minutes)).astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}–{end:%H:%M}"
+
+
+def slot_key(start: datetime) -> int:
+    """Return a slot as whole minutes since the epoch (for a button's data)."""
+    return int(start.timestamp()) // 60
+
+
+def slot_of(key: int, zone: tzinfo) -> datetime:
+    """Return the moment a slot key stands for, in the clinic's time zone."""
+    return datetime.fromtimestamp(key * 60, zone)
