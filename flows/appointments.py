@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from flows.slots import Interval, Offer, Tag, Week, free_slots
+from flows.hours import DAYS as DAY_NAMES
+from flows.hours import DayHours
+from flows.slots import EVENING, NOON, Interval, Offer, Tag, Week, free_slots
 
 # The length of an appointment until the booking asks for one (30, 60 or 90 minutes).
 DEFAULT_MINUTES = 60
@@ -101,3 +104,95 @@ def slot_key(start: datetime) -> int:
 def slot_of(key: int, zone: tzinfo) -> datetime:
     """Return the moment a slot key stands for, in the clinic's time zone."""
     return datetime.fromtimestamp(key * 60, zone)
+
+
+# Parts of the day as slot tags use them: a start before noon, between noon and five, later.
+_PARTS = {Tag.MORNING: (0, NOON), Tag.AFTERNOON: (NOON, EVENING), Tag.EVENING: (EVENING, 24 * 60)}
+_DAY_TAGS = {
+    Tag.WEEKDAYS: range(5),
+    Tag.WEEKEND: range(5, 7),
+    **{Tag(name): (i,) for i, name in enumerate(DAY_NAMES)},
+}
+
+
+def possible(tags: frozenset[Tag], days: Sequence[DayHours]) -> bool:
+    """Say whether the clinic is ever open at times these tags describe (a Sunday choice
+    for a clinic closed on Sundays is not)."""
+    if Tag.ANY in tags:
+        return any(days)
+    weekdays = set(range(7))
+    for tag in tags & set(_DAY_TAGS):
+        weekdays &= set(_DAY_TAGS[tag])
+    parts = [_PARTS[t] for t in tags & set(_PARTS)] or [(0, 24 * 60)]
+    for day in weekdays:
+        hours = days[day]
+        if hours is not None and any(hours[0] < end and start < hours[1] for start, end in parts):
+            return True
+    return False
+
+
+def possible_choices(choices: Mapping[str, str], days: Sequence[DayHours]) -> list[str]:
+    """Return the preferred-time choices to offer: those the opening hours allow (a choice
+    id this module does not know is always offered)."""
+    return [c for c in choices if c not in CHOICE_TAGS or possible(CHOICE_TAGS[c], days)]
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A typed preferred time names a day the clinic is closed (Monday is 0)."""
+
+    day: int
+
+
+@dataclass(frozen=True)
+class OutsideHours:
+    """A typed preferred time names a clock time the clinic is not open at (minutes)."""
+
+    minute: int
+    day: int | None  # the day it was named with, if one
+
+
+_DAY_WORDS = {name: i for i, name in enumerate(DAY_NAMES)}
+# Short forms too, but not "sun" (the weather as often as the day).
+_DAY_WORDS.update({name[:3]: i for i, name in enumerate(DAY_NAMES) if name != "sunday"})
+_DAY_WORDS.update({f"{name}s": i for i, name in enumerate(DAY_NAMES)})
+_DAY_WORDS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
+_CLOCK_TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\b|\b(\d{1,2})[:.](\d{2})\b")
+
+
+def typed_time_problem(text: str, days: Sequence[DayHours]) -> ClosedDay | OutsideHours | None:
+    """Find what is wrong with preferred times a client typed, given the opening hours.
+
+    Days named that the clinic is closed on, or clock times outside the hours of the days
+    named (of every day, when none is named). Words it does not read are left alone: a
+    note like "after work" is fine.
+    """
+    words = _WORD.findall(text.lower())
+    named = sorted({_DAY_WORDS[w] for w in words if w in _DAY_WORDS})
+    if "weekend" in words or "weekends" in words:
+        named = sorted({*named, 5, 6})
+    for day in named:
+        if days[day] is None:
+            return ClosedDay(day)
+    open_days = [d for d in (named or range(7)) if days[d] is not None]
+    for minute in _clock_times(text.lower()):
+        if not any(_open_at(days[d], minute) for d in open_days):
+            return OutsideHours(minute, named[0] if len(named) == 1 else None)
+    return None
+
+
+def _clock_times(text: str) -> list[int]:
+    found = []
+    for m in _CLOCK_TIME.finditer(text):
+        if m.group(3):
+            hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
+            hour += 12 if m.group(3) == "p" else 0
+        else:
+            hour, minute = int(m.group(4)), int(m.group(5))
+        if hour < 24 and minute < 60:
+            found.append(hour * 60 + minute)
+    return found
+
+
+def _open_at(hours: DayHours, minute: int) -> bool:
+    return hours is not None and hours[0] <= minute < hours[1]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flows.details import DEFAULT_REGION, Details, action
 from flows.events import Client, Contact, Event, NonText, Press, Step, Text, UrgentAlert
+from flows.hours import WeekHours
 from flows.messages import Messages
 from flows.replies import Button, Reply
 from flows.screening import Level, Questionnaire
@@ -22,11 +23,13 @@ class Booking:
     questionnaire: Questionnaire
     messages: Messages
     region: str = DEFAULT_REGION
+    # The opening hours, for the preferred times offered and read (None: any time).
+    hours: WeekHours | None = None
 
     @property
     def details(self) -> Details:
         """Return the details part of the flow (name, phone, times, focus, summary)."""
-        return Details(self.questionnaire, self.messages, self.region)
+        return Details(self.questionnaire, self.messages, self.region, self.hours)
 
     def start(self, state: Conversation, restarted: bool = False) -> Step:
         """Begin a request: disclaimer and consent (or the hold message after an urgent stop)."""

@@ -10,7 +10,9 @@ from functools import cache
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
 
+from flows.appointments import ClosedDay, OutsideHours, possible_choices, typed_time_problem
 from flows.events import Client, Contact, Event, Step, SubmitRequest, Text
+from flows.hours import DAYS, WeekHours
 from flows.messages import REQUEST_NO, Messages
 from flows.replies import Button, Key, KeyboardKind, Reply, rows
 from flows.screening import Level, Questionnaire
@@ -88,6 +90,7 @@ class Details:
     questionnaire: Questionnaire
     messages: Messages
     region: str = DEFAULT_REGION
+    hours: WeekHours | None = None
 
     def ask(self, state: Conversation, client: Client) -> Reply:
         """Return the question for the current stage."""
@@ -143,6 +146,9 @@ class Details:
                 return Step(state, (Reply(self.messages.text("phone_invalid")),))
             return self._phone(state, client, phone)
         if state.stage is Stage.TIMES and text.strip():
+            problem = self._outside_hours(text)
+            if problem is not None:
+                return Step(state, (Reply(problem), self.ask(state, client)))
             return self._next(replace(state, times_note=text.strip()[:MAX_NOTE]), client)
         if state.stage is Stage.AREAS and text.strip():
             return self._next(replace(state, note=text.strip()[:MAX_NOTE]), client)
@@ -261,12 +267,31 @@ class Details:
         self, state: Conversation, kind: str, verb: str, chosen: tuple[str, ...]
     ) -> tuple[tuple[Button, ...], ...]:
         options = self.messages.choices[kind]
+        if kind == "times" and self.hours is not None:
+            offered = possible_choices(options, self.hours.days)
+            options = {key: label for key, label in options.items() if key in offered}
         buttons = [
             Button(("✅ " if key in chosen else "") + label, action(state, verb, key))
             for key, label in options.items()
         ]
         last = "skip" if kind == "areas" and not chosen else "done"
         return (*rows(buttons, 2), (Button(self.messages.button(last), action(state, verb + "d")),))
+
+    def _outside_hours(self, text: str) -> str | None:
+        """Say, kindly, why typed preferred times don't fit the opening hours (None: fine)."""
+        if self.hours is None:
+            return None
+        problem = typed_time_problem(text, self.hours.days)
+        if isinstance(problem, ClosedDay):
+            day = DAYS[problem.day].title() + "s"
+            return self.messages.text("times_closed_day", day=day)
+        if isinstance(problem, OutsideHours):
+            hour, minute = divmod(problem.minute, 60)
+            said = f"{hour:02d}:{minute:02d}"
+            if problem.day is not None:
+                said += f" on {DAYS[problem.day].title()}s"
+            return self.messages.text("times_outside_hours", time=said)
+        return None
 
     def _times(self, state: Conversation) -> str:
         labels = [self.messages.choices["times"][t] for t in state.times]

@@ -53,7 +53,7 @@ class FrontDesk:
     @property
     def booking(self) -> Booking:
         """Return the booking flow."""
-        return Booking(self.questionnaire, self.messages, self.region)
+        return Booking(self.questionnaire, self.messages, self.region, self.hours)
 
     @property
     def own(self) -> OwnRequests:

@@ -53,6 +53,8 @@ TEXTS = _spec(
         "phone_ok": "",
         "times_ask": "",
         "times_empty": "",
+        "times_closed_day": "day",
+        "times_outside_hours": "time",
         "areas_ask": "",
         "summary": "name phone times areas outcome",
         "outcome_clear": "",

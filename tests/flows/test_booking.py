@@ -243,6 +243,23 @@ def test_a_question_at_a_booking_field_is_answered_and_never_stored(chat: Chat) 
     assert chat.state.times_note == "Tuesday after 5pm"
 
 
+def test_preferred_times_follow_the_opening_hours(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    # The demo clinic is closed on Sundays: no Sunday button, and a typed Sunday is corrected.
+    assert "Saturdays" in chat.labels() and "Sundays" not in chat.labels()
+    chat.text("Sunday 11am")
+    said = chat.said()
+    assert "closed on Sundays" in said and "Sunday: closed" in said
+    assert chat.state.times_note == "" and stage_of(chat) is Stage.TIMES
+    chat.text("tuesday 9pm")
+    assert "not open at 21:00 on Tuesdays" in chat.said()
+    chat.text("Tuesday after 5pm")
+    assert chat.state.times_note == "Tuesday after 5pm" and stage_of(chat) is Stage.AREAS
+
+
 @pytest.mark.parametrize("word", ["cancel", "Stop!", "never mind", "menu"])
 def test_typing_cancel_at_any_step_asks_then_leaves_with_nothing_stored(
     chat: Chat, word: str
