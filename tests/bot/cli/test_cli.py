@@ -104,15 +104,17 @@ def test_bare_command_without_a_token_chats_in_the_terminal() -> None:
 
 async def test_console_runs_the_whole_booking_and_a_staff_action(content: Content) -> None:
     script = iter(
-        ["/book", "1", "5", "8", "8", "8", "1", "07700 900123", "1", "6", "8", "1", "s1", "quit"]
-    )
+        ["/book", "1", "5", "8", "8", "8", "1", "07700 900123", "1", "6", "8", "1", "s1", "s1",
+         "quit"]
+    )  # fmt: skip
     printed: list[str] = []
     await run_console(content, read=lambda _: next(script), out=printed.append)
     output = "\n".join(printed)
     assert "Appointment request #1" in output and "CLEAR" in output
     assert "is with our team" in output
+    assert "Confirm at which time?" in output, "Confirm offers the free times: s1 takes the first"
     assert "Confirmed by Sam (staff)" in output
-    assert "has confirmed your appointment request #1" in output
+    assert "your appointment is confirmed" in output and "request #1" in output
 
 
 @pytest.mark.parametrize("answer", ["quit", "exit"])
