@@ -137,7 +137,16 @@ class EndThread:
     """End the client's conversation with staff: the assistant answers them again."""
 
 
-StaffEffect = SetStatus | ShowCard | BookAppointment | TellClient | ReleaseHold | EndThread
+@dataclass(frozen=True)
+class AskTime:
+    """Show the card asking staff to reply with the date and time, and wait for it."""
+
+    spoken: bool
+
+
+StaffEffect = (
+    SetStatus | ShowCard | BookAppointment | AskTime | TellClient | ReleaseHold | EndThread
+)
 
 
 @dataclass(frozen=True)
@@ -164,23 +173,52 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
     return int(number), StaffAction(action)
 
 
-_SLOT = "at"  # confirm at this time
-_SLOT_SPOKEN = "as"  # confirm at this time, the client spoken to about flagged items
+# Slot buttons: "st:<request>:<code>:<slot key>". The code says whether the client was
+# spoken to about flagged items (a CLEARANCE booking) and whether staff chose to confirm
+# a typed time outside the hours or over another appointment anyway.
+_SLOT_CODES = {"at": (False, False), "as": (True, False), "fa": (False, True), "fs": (True, True)}
+_OTHER_TIME = {"ot": False, "os": True}
 
 
-def slot_button(request_id: int, key: int, spoken: bool = False) -> str:
-    """Return the data of a button that confirms a request at a slot (see appointments)."""
-    return f"{_PREFIX}:{request_id}:{_SLOT_SPOKEN if spoken else _SLOT}:{key}"
+@dataclass(frozen=True)
+class SlotTap:
+    """A tap on a time to confirm a booking at."""
+
+    request_id: int
+    key: int  # the slot (see flows.appointments.slot_key)
+    spoken: bool  # after the spoken-to check of a CLEARANCE booking
+    anyway: bool  # a typed time staff confirm although it is outside hours or overlaps
 
 
-def parse_slot_button(data: str) -> tuple[int, int, bool] | None:
-    """Read a slot button's data: the request, the slot's key, and whether spoken to."""
+def slot_button(request_id: int, key: int, spoken: bool = False, anyway: bool = False) -> str:
+    """Return the data of a button that confirms a request at a slot."""
+    code = next(c for c, flags in _SLOT_CODES.items() if flags == (spoken, anyway))
+    return f"{_PREFIX}:{request_id}:{code}:{key}"
+
+
+def parse_slot_button(data: str) -> SlotTap | None:
+    """Read a slot button's data."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[0] != _PREFIX or parts[2] not in (_SLOT, _SLOT_SPOKEN):
+    if len(parts) != 4 or parts[0] != _PREFIX or parts[2] not in _SLOT_CODES:
         return None
     if not parts[1].isdigit() or not parts[3].isdigit():
         return None
-    return int(parts[1]), int(parts[3]), parts[2] == _SLOT_SPOKEN
+    spoken, anyway = _SLOT_CODES[parts[2]]
+    return SlotTap(int(parts[1]), int(parts[3]), spoken, anyway)
+
+
+def other_time_button(request_id: int, spoken: bool = False) -> str:
+    """Return the data of the *Other time* button: staff type the time instead."""
+    code = "os" if spoken else "ot"
+    return f"{_PREFIX}:{request_id}:{code}"
+
+
+def parse_other_time(data: str) -> tuple[int, bool] | None:
+    """Read an *Other time* button's data: the request, and whether spoken to."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != _PREFIX or parts[2] not in _OTHER_TIME:
+        return None
+    return (int(parts[1]), _OTHER_TIME[parts[2]]) if parts[1].isdigit() else None
 
 
 INVALID = StaffStep("That button is no longer valid.")
@@ -275,6 +313,17 @@ def pick_slot(req: RequestFacts, start: datetime, *, taken: bool, spoken: bool) 
             TellClient("staff_confirmed_at"),
         ),
     )
+
+
+def other_time(req: RequestFacts, spoken: bool) -> StaffStep:
+    """Decide what *Other time* on a booking's card does: wait for staff to type the time."""
+    if req.status.final:
+        return StaffStep(f"Request #{req.id} is already {req.status.value}.", (ShowCard(),))
+    if req.kind is not RequestKind.BOOKING or (
+        needs_spoken_check(req, StaffAction.CONFIRM) and not spoken
+    ):
+        return INVALID
+    return StaffStep("Reply to the card with the date and time.", (AskTime(spoken),))
 
 
 def withdraw(req: RequestFacts) -> StaffStep:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from bot.config.content import Content
+from bot.services import appointment_times as times
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
 from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, slot_choice, spoken_check
@@ -18,14 +19,11 @@ from bot.store.outbox import Purpose
 from bot.store.requests import RequestRow
 from flows import staff as rules
 from flows import teach, thread
-from flows.appointments import DEFAULT_MINUTES, offer, preferences, slot_of, spoken
+from flows.appointments import DEFAULT_MINUTES, slot_of, spoken
 from flows.replies import Reply
-from flows.slots import Offer, check_time
 from flows.state import Conversation, Stage
 
 log = logging.getLogger(__name__)
-# Confirmed appointments this far ahead are the busy times when slots are offered.
-OFFER_HORIZON = timedelta(days=15)
 INVALID_THREAD = "That conversation is no longer here (deleted after the retention period)."
 
 
@@ -72,18 +70,27 @@ class StaffService:
         if handoff is not None:
             return await self._close_thread(update_id, handoff, message_id)
         slot = rules.parse_slot_button(data)
+        other = rules.parse_other_time(data)
         button = rules.parse_button(data)
-        if button is None and slot is None:
+        if slot is not None:
+            number = slot.request_id
+        elif other is not None:
+            number = other[0]
+        elif button is not None:
+            number = button[0]
+        else:
             return rules.INVALID.notice
-        number = slot[0] if slot is not None else button[0] if button is not None else 0
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.chats.claim_update(update_id):
                 return "Already done."
             req = await tx.requests.get(number)
             if req is None:
                 return rules.gone(number).notice
+            await tx.appointments.stop_asking(req.id)  # any tap ends waiting for a typed time
             if slot is not None:
-                step, what = await self._pick(tx, req, slot[1], slot[2]), "slot"
+                step, what = await self._pick(tx, req, slot), "slot"
+            elif other is not None:
+                step, what = rules.other_time(req.facts, other[1]), "other_time"
             else:
                 assert button is not None
                 step, what = rules.press(req.facts, button[1]), button[1].value
@@ -91,17 +98,13 @@ class StaffService:
         log.info("event=staff_action request=%s action=%s", req.id, what)
         return step.notice
 
-    async def _pick(
-        self, tx: Transaction, req: RequestRow, key: int, spoken_to: bool
-    ) -> rules.StaffStep:
-        """Decide a tap on a free slot: still free, inside the hours and ahead of now?"""
-        start = slot_of(key, self.content.clinic.time_zone)
-        end = start + timedelta(minutes=DEFAULT_MINUTES)
-        hours = self.content.desk.hours
-        busy = await tx.appointments.busy(start, end)
-        fits = hours is not None and check_time(hours, start, DEFAULT_MINUTES, busy).fine
-        taken = not fits or start <= self.clock()
-        return rules.pick_slot(req.facts, start, taken=taken, spoken=spoken_to)
+    async def _pick(self, tx: Transaction, req: RequestRow, slot: rules.SlotTap) -> rules.StaffStep:
+        """Decide a tap on a time: still free, inside the hours (unless confirmed anyway)
+        and ahead of now?"""
+        start = slot_of(slot.key, self.content.clinic.time_zone)
+        verdict = await times.verdict(tx, self.content, start)
+        taken = start <= self.clock() or (not slot.anyway and not verdict.fine)
+        return rules.pick_slot(req.facts, start, taken=taken, spoken=slot.spoken)
 
     async def _apply(
         self,
@@ -125,6 +128,12 @@ class StaffService:
                     values["minutes"] = str(DEFAULT_MINUTES)
                 case rules.ShowCard(spoken_check=spoken_check, slots=slots):
                     await self._show(tx, req, message_id, spoken_check, slots)
+                case rules.AskTime(spoken=spoken_to) if message_id is not None:
+                    await tx.appointments.ask_time(
+                        req.id, self.staff_chat_id, message_id, spoken_to
+                    )
+                    html = times.ask_html(await self._html(tx, req), self.content)
+                    await self._edit(tx, req, message_id, html, [[times.back(req)]])
                 case rules.ReleaseHold():
                     await tx.chats.release_hold(req.chat_id)
                 case rules.TellClient(key=key):
@@ -141,6 +150,10 @@ class StaffService:
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.chats.claim_update(update_id):
                 return False
+            asked = await tx.appointments.time_asked(self.staff_chat_id, reply_to)
+            if asked is not None:  # a card waiting for the time staff type (Other time)
+                await self._typed_time(tx, *asked, text, staff, reply_to)
+                return True
             chat_id = await tx.staff_messages.client_of(self.staff_chat_id, reply_to)
             if chat_id is None:
                 return False
@@ -254,36 +267,67 @@ class StaffService:
             return
         html, buttons = await self._html(tx, req), request_buttons(req)
         if slots:
-            found = await self._offer(tx, req)
+            found = await times.free(tx, self.content, req, self.clock())
             zone = self.content.clinic.time_zone
             html, buttons = slot_choice(
                 req, html, found.starts, found.fell_back, DEFAULT_MINUTES, zone, spoken_to
             )
+            buttons.insert(-1, [times.other_time(req, spoken_to)])
         elif spoken_to:
             html, buttons = spoken_check(req, html)
+        await self._edit(tx, req, message_id, html, buttons)
+
+    async def _edit(
+        self,
+        tx: Transaction,
+        req: RequestRow,
+        message_id: int,
+        html: str,
+        buttons: list[list[tuple[str, str]]],
+    ) -> None:
+        """Queue an edit of a request's card."""
         _, payload = staff_call(self.staff_chat_id, html, buttons)
         payload["message_id"] = message_id
         await tx.outbox.enqueue(
             self.staff_chat_id, "editMessageText", payload, Purpose.STAFF_EDIT, req.id
         )
 
-    async def _offer(self, tx: Transaction, req: RequestRow) -> Offer:
-        """Return the free slots to offer for a booking: its preferred times, the opening
-        hours and the confirmed appointments."""
-        hours = self.content.desk.hours
-        if hours is None:
-            return Offer((), fell_back=False)
-        now = self.clock()
-        busy = await tx.appointments.busy(now, now + OFFER_HORIZON)
-        prefer = preferences(req.times, self.content.messages.choices["times"])
-        return offer(hours, DEFAULT_MINUTES, now, busy, prefer)
+    async def _typed_time(
+        self, tx: Transaction, request_id: int, spoken_to: bool, text: str,
+        staff: StaffMember, card: int,
+    ) -> None:  # fmt: skip
+        """Read the time staff typed in reply to a card after *Other time*, and confirm it
+        (or say what is wrong with it, with *Confirm anyway*)."""
+        req = await tx.requests.get(request_id)
+        if req is None or req.status.final:
+            await tx.appointments.stop_asking(request_id)
+            await self._note(tx, card, f"Request #{request_id} can no longer be confirmed.")
+            return
+        moment = times.read(text, self.content, self.clock())
+        if isinstance(moment, str):
+            await self._note(tx, card, moment)
+            return
+        verdict = await times.verdict(tx, self.content, moment)
+        if not verdict.fine:
+            html, buttons = times.warn(
+                await self._html(tx, req), req, self.content, moment, verdict, spoken_to
+            )
+            await self._edit(tx, req, card, html, buttons)
+            return
+        await tx.appointments.stop_asking(request_id)
+        step = rules.pick_slot(req.facts, moment, taken=False, spoken=spoken_to)
+        await self._apply(tx, req, step, staff, card)
+
+    async def _note(self, tx: Transaction, card: int, text: str) -> None:
+        """Answer staff in the staff chat, as a reply to a card."""
+        method, payload = staff_call(self.staff_chat_id, escape(text, quote=False))
+        payload["reply_parameters"] = {"message_id": card, "allow_sending_without_reply": True}
+        await tx.outbox.enqueue(self.staff_chat_id, method, payload, Purpose.STAFF)
 
     async def _agenda(self, tx: Transaction, days: int) -> str:
         """List the confirmed appointments of today (or the next `days` days), by day."""
         zone = self.content.clinic.time_zone
-        today = self.clock().astimezone(zone).date()
-        start = datetime.combine(today, time(0), zone)
-        end = datetime.combine(today + timedelta(days=days), time(0), zone)
+        start, end = times.day_bounds(self.clock(), self.content, days)
         booked = await tx.appointments.between(start, end)
         period = "today" if days == 1 else f"in the next {days} days"
         if not booked:

@@ -86,3 +86,24 @@ class Appointments:
             Booked(int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5])
             for r in rows
         ]
+
+    async def ask_time(self, request_id: int, chat_id: int, message_id: int, spoken: bool) -> None:
+        """Remember that a request's card waits for staff to type the time in a reply."""
+        await self.sql.run(
+            "INSERT OR REPLACE INTO time_asks (request_id, chat_id, message_id, spoken) "
+            "VALUES (?, ?, ?, ?)",
+            (request_id, chat_id, message_id, int(spoken)),
+        )
+
+    async def time_asked(self, chat_id: int, message_id: int) -> tuple[int, bool] | None:
+        """Return the request whose card this is, if it waits for a typed time, and whether
+        the client was spoken to."""
+        rows = await self.sql.rows(
+            "SELECT request_id, spoken FROM time_asks WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return (int(rows[0][0]), bool(rows[0][1])) if rows else None
+
+    async def stop_asking(self, request_id: int) -> None:
+        """The card no longer waits for a typed time."""
+        await self.sql.run("DELETE FROM time_asks WHERE request_id = ?", (request_id,))

@@ -187,10 +187,11 @@ class Requests:
     async def delete(self, ids: list[int]) -> None:
         """Delete these requests, their staff actions and appointment times."""
         if ids:
-            await self.sql.run(
-                f"DELETE FROM appointments WHERE request_id IN ({marks(ids)})",  # noqa: S608
-                ids,
-            )
+            for table in ("appointments", "time_asks"):
+                await self.sql.run(
+                    f"DELETE FROM {table} WHERE request_id IN ({marks(ids)})",  # noqa: S608
+                    ids,
+                )
             await self.sql.run(
                 f"DELETE FROM request_actions WHERE request_id IN ({marks(ids)})",  # noqa: S608
                 ids,

@@ -169,8 +169,9 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    # 8: a confirmed booking's time: staff pick it on the request's card. Ends with its
-    # request (deleted with it by /forget and retention).
+    # 8: a confirmed booking's time: staff pick it on the request's card, or type it in a
+    # reply to the card after *Other time* (time_asks: which card awaits a typed time).
+    # Both end with their request (deleted with it by /forget and retention).
     """
     CREATE TABLE appointments (
         request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
@@ -181,5 +182,11 @@ MIGRATIONS: tuple[str, ...] = (
         confirmed_at TEXT NOT NULL
     );
     CREATE INDEX appointments_start ON appointments (starts_at);
+    CREATE TABLE time_asks (
+        request_id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        spoken INTEGER NOT NULL
+    );
     """,
 )

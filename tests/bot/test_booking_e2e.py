@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.bot.conftest import STAFF_CHAT, Running
+from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running
 from tests.bot.driver import Person, book, confirm_first_slot, staff
 
 
@@ -194,3 +194,19 @@ async def test_staff_commands_list_requests_and_unanswered_questions(running: Ru
     assert "✅ Confirm" in detail.labels()
     unanswered = await sam.say("/unanswered", "Unanswered question 1 of 1")
     assert "zzqx wibble" in unanswered.text
+
+
+async def test_staff_confirm_a_typed_time_by_replying_to_the_card(running: Running) -> None:
+    ann = client(running)
+    await book(ann)
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
+    sam = staff(running.api)
+    await sam.tap("✅ Confirm", "Confirm at which time?")
+    card = await sam.tap("✏️ Other time", "Reply to this message with the date and time")
+    mark = running.api.version
+    running.api.send_text(STAFF_USER, "tue 10:00", chat_id=STAFF_CHAT, first_name="Sam",
+                          username="sam_desk", reply_to=card)  # fmt: skip
+    await running.api.wait_for_text(STAFF_CHAT, "Confirmed by Sam", mark)
+    heard = await running.api.wait_for_text(ann.chat, "your appointment is confirmed")
+    assert "Tuesday " in heard.text and ", 10:00–11:00 (60 minutes)" in heard.text
+    assert "tue 10:00" not in heard.text, "the staff member's words are read, not passed on"

@@ -8,17 +8,22 @@ import pytest
 
 from flows.safety import SafetyKind
 from flows.staff import (
+    AskTime,
     BookAppointment,
     ReleaseHold,
     RequestFacts,
     SetStatus,
     ShowCard,
+    SlotTap,
     StaffAction,
     Status,
     TellClient,
     actions_for,
     button_data,
+    other_time,
+    other_time_button,
     parse_button,
+    parse_other_time,
     parse_slot_button,
     pick_slot,
     press,
@@ -81,11 +86,25 @@ def test_confirm_on_a_booking_offers_the_free_slots_and_a_slot_confirms_it() -> 
 
 
 def test_slot_buttons_read_back_and_other_data_is_not_one() -> None:
-    assert parse_slot_button(slot_button(7, 29412345)) == (7, 29412345, False)
-    assert parse_slot_button(slot_button(7, 29412345, spoken=True)) == (7, 29412345, True)
+    for spoken in (False, True):
+        for anyway in (False, True):
+            data = slot_button(7, 29412345, spoken, anyway)
+            assert parse_slot_button(data) == SlotTap(7, 29412345, spoken, anyway)
+            assert parse_button(data) is None and parse_other_time(data) is None
     for data in ("st:7:confirm", "st:7:at:", "st:x:at:5", "st:7:at:5:6", "xx:7:at:5"):
         assert parse_slot_button(data) is None, data
-    assert parse_button(slot_button(7, 5)) is None
+    assert parse_other_time(other_time_button(7)) == (7, False)
+    assert parse_other_time(other_time_button(7, spoken=True)) == (7, True)
+    assert parse_other_time("st:7:confirm") is None and parse_button(other_time_button(7)) is None
+
+
+def test_other_time_waits_for_a_typed_time_only_where_confirm_would() -> None:
+    assert other_time(facts(), spoken=False).effects == (AskTime(False),)
+    clearance = facts(level="CLEARANCE")
+    assert other_time(clearance, spoken=False).effects == ()  # not before the spoken check
+    assert other_time(clearance, spoken=True).effects == (AskTime(True),)
+    assert other_time(facts(RequestKind.CALLBACK, "NONE"), spoken=False).effects == ()
+    assert other_time(facts(status=Status.DECLINED), spoken=False).effects == (ShowCard(),)
 
 
 def test_a_clearance_booking_asks_for_the_spoken_to_check_before_the_slots() -> None:

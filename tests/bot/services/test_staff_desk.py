@@ -159,3 +159,63 @@ async def test_today_and_week_list_the_confirmed_appointments(desk: Desk) -> Non
     assert await listed("week", same_morning + timedelta(days=1)) == (
         "No confirmed appointments in the next 7 days."
     )
+
+
+async def test_other_time_reads_the_time_staff_type_in_reply_to_the_card(desk: Desk) -> None:
+    number = await book(desk)
+    zone = desk.staff.content.clinic.time_zone
+    # A Monday morning: the clinic opens 09:00-20:00 on Tuesdays, closed on Sundays.
+    desk.staff.clock = lambda: datetime(2026, 12, 7, 8, 0, tzinfo=zone)
+    await desk.staff_tap("✅ Confirm", number)
+    assert await desk.staff_tap("✏️ Other time", number) == (
+        "Reply to the card with the date and time."
+    )
+    card = desk.card(number)
+    assert "Reply to this message with the date and time" in card.text
+    told = len(desk.sender.in_chat(42))
+
+    async def reply(text: str) -> str:
+        assert await desk.staff.reply(None, card.message_id, text, STAFF)
+        await desk.outbox.flush()
+        return desk.sender.last(STAFF_CHAT).text
+
+    assert "couldn't read that" in await reply("whenever suits")
+    assert "no such date" in await reply("31/2 10am")
+    # Outside the hours: said, with Confirm anyway; nothing stored or told yet.
+    await reply("Tue 21:30")
+    warned = desk.card(number)
+    assert "Tuesday 8 December, 21:30–22:30" in warned.text
+    assert "outside the opening hours" in warned.text
+    assert [label for label, _ in warned.buttons] == ["✅ Confirm anyway: Tue 8 Dec 21:30",
+                                                      "↩️ Back"]  # fmt: skip
+    assert await desk.storage.fetch_all("SELECT * FROM appointments") == []
+    assert len(desk.sender.in_chat(42)) == told, "the client is told nothing yet"
+    # A time that fits is confirmed at once, on the card; the client hears the time.
+    await reply("tue 2.30pm")
+    card = desk.card(number)
+    assert "🗓 <b>Tuesday 8 December, 14:30–15:30</b>" in card.text and card.buttons == []
+    assert "Tuesday 8 December, 14:30–15:30" in desk.sender.last(42).text
+    # The card no longer waits: a reply to it goes to the client, as replies always do.
+    await desk.staff.reply(None, card.message_id, "See you then!", STAFF)
+    await desk.outbox.flush()
+    assert "See you then!" in desk.sender.last(42).text
+
+
+async def test_a_typed_time_over_another_appointment_can_be_confirmed_anyway(desk: Desk) -> None:
+    zone = desk.staff.content.clinic.time_zone
+    desk.staff.clock = lambda: datetime(2026, 12, 7, 8, 0, tzinfo=zone)
+    first = await book(desk)
+    desk.client = Client(user_id=43, chat_id=43, first_name="Ann")
+    second = await book(desk)
+    for number in (first, second):
+        await desk.staff_tap("✅ Confirm", number)
+        await desk.staff_tap("✏️ Other time", number)
+        await desk.staff.reply(None, desk.card(number).message_id, "8/12 17:00", STAFF)
+        await desk.outbox.flush()
+    warned = desk.card(second)
+    assert "overlaps another confirmed appointment" in warned.text
+    assert await desk.staff_tap("✅ Confirm anyway: Tue 8 Dec 17:00", second) == (
+        f"✅ Confirmed — request #{second}."
+    )
+    rows = await desk.storage.fetch_all("SELECT request_id, minutes FROM appointments")
+    assert sorted(r[0] for r in rows) == [first, second]
