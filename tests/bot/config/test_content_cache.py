@@ -11,7 +11,7 @@ import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import Content, load_content
-from bot.config.model_cache import KEEP
+from bot.config.model_cache import KEEP, cache_folder
 from contentfile import ContentError
 from faq.kb import DEFAULT_KB_FILE
 from flows.events import Client, Text
@@ -24,9 +24,17 @@ NEW_ANSWER = "Trigger points are what we call knots in the muscle"
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache folder for the module: the safety model is learned once, not per test."""
-    return tmp_path_factory.mktemp("cache")
+def shared(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path:
+    """One cache folder for the module: the safety model is learned once, not per test.
+
+    It starts with the safety models the session's content load left in the user's cache
+    folder (none if that could not be written): the shipped files' model is not learned
+    again here. The content copies, which these tests are about, start from none.
+    """
+    folder = tmp_path_factory.mktemp("cache")
+    for model in cache_folder().glob("safety-model-*.pickle"):
+        shutil.copy2(model, folder / model.name)
+    return folder
 
 
 @pytest.fixture
