@@ -46,7 +46,10 @@ class Running:
         self.app = build_application(
             self.settings, self.content, self.storage, error_handler=collect, **self.options
         )
-        await start_application(self.app, poll_timeout=1)
+        # No pause between getUpdates calls: each reply would otherwise wait up to 50 ms
+        # for the next poll (a second or more per booking); batches still form when a
+        # test queues several updates at once.
+        await start_application(self.app, poll_timeout=1, poll_pause=0)
 
     async def settle(self) -> None:
         """Wait until nothing more is under way (see `settle`)."""
@@ -68,7 +71,8 @@ async def settle(
     Every queued update fetched and handled, then two runs of the outbox worker (it runs
     at least once a second; it is woken for each, as a handler or the retention job wakes
     it) and the fake server quiet again: whatever the bot was going to send by now has been
-    sent.
+    sent. The fake server counts a call as under way until it is answered, so a short
+    quiet spell is enough on top of those events.
     """
     outbox = app.bot_data["outbox"]
     deadline = time.monotonic() + timeout
@@ -82,14 +86,14 @@ async def settle(
     def handled() -> bool:
         return app.update_queue.empty() and app.update_processor.current_concurrent_updates == 0
 
-    await api.wait_until_idle(timeout=timeout)
+    await api.wait_until_idle(quiet=0.05, timeout=timeout)
     await until(handled, "updates still being handled")
     for _ in range(2):
         start = outbox.rounds
         outbox.wake()
         await until(lambda start=start: outbox.rounds > start, "the outbox did not run")
     await until(handled, "updates still being handled")
-    await api.wait_until_idle(timeout=timeout)
+    await api.wait_until_idle(quiet=0.05, timeout=timeout)
 
 
 def make_settings(api: FakeBotApi, db: Path, **overrides: Any) -> Settings:

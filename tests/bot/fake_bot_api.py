@@ -163,6 +163,7 @@ class FakeBotApi:
         self._outage = False
         self._blocked: dict[int, str] = {}  # chat id -> the 403 description Telegram gives
         self._last_call = 0.0
+        self._in_flight = 0  # calls other than getUpdates not yet answered
         self.version = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -430,11 +431,15 @@ class FakeBotApi:
         await self._wait(tried, timeout, f"an attempt to send {fragment!r} to chat {chat_id}")
 
     async def wait_until_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
-        """Wait until every queued update was fetched and the bot made no call for `quiet` s."""
+        """Wait until every queued update was fetched and the bot made no call for `quiet` s.
+
+        A call still waiting for its answer counts as under way, however long ago it came.
+        """
         deadline = time.monotonic() + timeout
         while True:
             fetched = all(u.get("_fetched") for u in self.updates)
-            if fetched and time.monotonic() - self._last_call >= quiet:
+            quiet_for = time.monotonic() - self._last_call
+            if fetched and self._in_flight == 0 and quiet_for >= quiet:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError("the bot did not go quiet:\n" + self.dump())
@@ -573,6 +578,16 @@ class FakeBotApi:
         return params
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["method"].lower() == "getupdates":
+            return await self._answer(request)
+        self._in_flight += 1
+        try:
+            return await self._answer(request)
+        finally:
+            self._in_flight -= 1
+            self._last_call = time.monotonic()
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         key = method.lower()
         params = await self._params(request)

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.config.content import Content
 from bot.store.database import Storage
 from bot.telegram.app import build_application, start_application, stop_application
-from tests.bot.conftest import STAFF_CHAT, Running, make_settings
+from tests.bot.conftest import STAFF_CHAT, Running, make_settings, settle
 from tests.bot.driver import Person
 from tests.bot.fake_bot_api import FakeBotApi
 
@@ -214,7 +214,7 @@ async def _scenario(content: Content, db: Path, actions: list[tuple[str, Any]]) 
                 elif kind == "forged" and messages:
                     api.press(CLIENT, value, messages[-1])
                 await asyncio.sleep(0.005)
-            await api.wait_until_idle(quiet=0.3)
+            await settle(api, app)
             mark = api.version
             api.send_text(CLIENT, "/start")
             await api.wait_for_text(CLIENT, "Welcome", mark)

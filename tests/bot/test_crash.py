@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,8 +18,6 @@ from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
-# Quiet long enough to be past the bot's outbox interval (it runs every second).
-QUIET = 2.5
 CHEST = "i have crushing chest pain right now and my left arm feels heavy"
 
 
@@ -34,6 +34,7 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": str(STAFF_CHAT),
             "TELEGRAM_API_URL": api.root_url, "CLINIC_DB": str(db), "LOG_LEVEL": log_level,
         }  # fmt: skip
+        self.db = db
         self.log_file = db.with_name(db.name + ".log")
         self.proc: asyncio.subprocess.Process | None = None
 
@@ -60,6 +61,39 @@ class BotProcess:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
 
+def _at_rest_on_disk(db: Path, sending: bool) -> bool:
+    """True when the database holds no update still to handle (nor, if `sending`, to send)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    try:
+        left = con.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        if sending:
+            unsent = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL"
+            left += con.execute(unsent).fetchone()[0]
+    except sqlite3.Error:  # e.g. locked by the bot's write of the moment
+        return False
+    finally:
+        con.close()
+    return left == 0
+
+
+async def at_rest(api: FakeBotApi, db: Path, *, sending: bool = True, timeout: float = 20) -> None:
+    """Wait until the bot has finished all it was doing, to kill it between two things.
+
+    Every update fetched and confirmed (the bot only confirms one it has on disk), its
+    inbox row gone (deleted once handled, at the latest in the outbox's next round), every
+    message sent unless Telegram is down (`sending=False`), no call unanswered and none
+    made for 0.3 s.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        await api.wait_until_idle(quiet=0.3, timeout=timeout)
+        if not api.updates and await asyncio.to_thread(_at_rest_on_disk, db, sending):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot did not come to rest:\n" + api.dump())
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 async def process(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[BotProcess]:
     bot = BotProcess(api, tmp_path / "bot.sqlite3")
@@ -77,13 +111,13 @@ async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     await ann.tap("✅ I agree", "Health check (1 of 4)")
     await ann.tap("None of these", "Health check (2 of 4)")
     await ann.tap("Blood thinners", "Tap any that apply")
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db)
     await process.kill()
     # Taps while the bot is down wait at Telegram; one more lands just as it is killed again.
     api.tap(ann.user_id, "Done ➡️")
     await process.start()
     await api.wait_for_text(ann.chat, "Health check (3 of 4)", timeout=20)
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db)
     api.tap(ann.user_id, "None of these")
     await process.kill()
     await process.start()
@@ -97,7 +131,7 @@ async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     # the stored request and its messages must still go out, once, after the restart.
     api.outage(True)
     api.tap(ann.user_id, "✅ Send request")
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db, sending=False)
     await process.kill()
     api.outage(False)
     await process.start()
@@ -145,7 +179,7 @@ async def test_kill_9_while_an_update_is_being_handled_loses_nothing_and_doubles
     await api.wait_for_text(ann.chat, "is with our team", timeout=20)
     await api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=20)
     await ann.say("parking?", "Market Street", timeout=20)
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db)
     texts = [m.text for m in api.messages(ann.chat)]
     assert sum("is with our team" in t for t in texts) == 1, texts
     cards = [m for m in api.messages(STAFF_CHAT) if "Appointment request" in m.text]
@@ -174,7 +208,7 @@ async def test_kill_9_before_an_update_is_stored_loses_no_tap(
     api.release()
     await process.start()
     await api.wait_for_text(ann.chat, "Health check (1 of 4)", timeout=20)
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db)
     texts = [m.text for m in api.messages(ann.chat)]
     assert sum("Health check (1 of 4)" in t for t in texts) == 1, texts
 
@@ -196,7 +230,7 @@ async def test_ctrl_c_stops_cleanly_and_loses_nothing(api: FakeBotApi, process: 
     await process.start()
     await api.wait_for_text(ann.chat, "Health check (2 of 4)", timeout=20)
     await ann.tap("None of these", "Health check (3 of 4)")
-    await api.wait_until_idle(quiet=QUIET)
+    await at_rest(api, process.db)
     texts = [m.text for m in api.messages(ann.chat)]
     assert sum("Health check (2 of 4)" in t for t in texts) == 1, texts
     code, _ = await process.terminate(signal.SIGINT)
@@ -223,7 +257,7 @@ async def test_what_clients_type_never_reaches_the_log(api: FakeBotApi, tmp_path
         await ann.tap("✅ Send request", "is with our team")
         await Person(api, 43, "Bob").say(CHEST, "call 999 now")
         await api.wait_for_text(STAFF_CHAT, "URGENT alert")
-        await api.wait_until_idle(quiet=QUIET)
+        await at_rest(api, process.db)
     finally:
         code, log = await process.terminate()
     assert code == 0

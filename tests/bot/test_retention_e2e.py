@@ -58,14 +58,14 @@ async def test_forget_after_the_outbox_was_purged_still_redacts_the_staff_messag
     await book(ann, {1: ["Blood thinners"]})
     card = await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
     assert "Blood thinners" in card.text and "Annabel" in card.text
-    await running.api.wait_until_idle()
+    await running.settle()
     await purge(running, 31)
     assert await count(running, "SELECT count(*) FROM outbox") == 0, "the outbox was purged"
     assert await count(running, "SELECT count(*) FROM requests") == 1, "the request lives on"
     await ann.say("/forget", "Are you sure?")
     await ann.tap("🗑 Yes, delete everything", "has been deleted")
     await running.api.wait_for_text(STAFF_CHAT, "used /forget")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert card.text == "Request #1: details deleted at the client's request."
     assert card.labels() == [], "no buttons left on a deleted request"
     assert_not_on_disk(running, "Annabel", PHONE, *HEALTH)
@@ -79,11 +79,11 @@ async def test_forget_leaves_no_name_or_phone_in_the_database_or_its_log(
     await book(bob)
     await ann.say("/staff", "Type your message")
     await ann.say("can I park at the back, call me on 07700 900777", "Sent")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert b"Annabel" in file_bytes(running), "the test looks in the right files"
     await ann.say("/forget", "Are you sure?")
     await ann.tap("🗑 Yes, delete everything", "has been deleted")
-    await running.api.wait_until_idle()
+    await running.settle()
     assert_not_on_disk(running, "Annabel", "900777", "park at the back")
     stored = file_bytes(running)
     assert b"Bartholomew" in stored and PHONE.encode() in stored, "Bob's request is untouched"
@@ -95,7 +95,7 @@ async def test_end_of_life_redacts_the_staff_message_and_leaves_nothing_on_disk(
     ann = Person(running.api, 42, "Annabel", username="annabel_tg")
     await book(ann, {1: ["Blood thinners"]})
     card = await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-    await running.api.wait_until_idle()
+    await running.settle()
     await purge(running, 364)
     assert "Annabel" in card.text, "kept for its whole life"
     await purge(running, 366)
@@ -125,7 +125,7 @@ async def test_every_request_ends_whatever_its_status_but_a_hold_stays_bare(
     cards.append(await running.api.wait_for_text(STAFF_CHAT, "CRISIS alert #3"))
     await eve.say(CHEST, "call 999 now")  # urgent alert #4, holds Eve's booking
     alert = await running.api.wait_for_text(STAFF_CHAT, "URGENT alert #4")
-    await running.api.wait_until_idle()
+    await running.settle()
     await purge(running, 366)
     for number, card in enumerate(cards, start=1):
         assert card.text == f"Request #{number}: details deleted after 365 days."
@@ -161,7 +161,7 @@ async def test_a_request_lives_a_year_from_its_last_activity(running: Running) -
     running.api.press(STAFF_USER, bobs.data_of("📞 Contacted"), bobs, first_name="Sam")
     await running.api.wait_for_text(STAFF_CHAT, "Contacted by Sam", mark)
     await dot.say(CRISIS, "116 123")  # the client writes again about the same alert
-    await running.api.wait_until_idle()
+    await running.settle()
     await purge(running, 100)
     rows = await running.storage.fetch_all("SELECT id FROM requests ORDER BY id")
     assert [r[0] for r in rows] == [2, 3], "Ann's (untouched for 400 days) ended"
@@ -175,7 +175,7 @@ async def test_a_staff_reply_to_a_request_still_reaches_the_client_after_the_out
     ann = Person(running.api, 42, "Annabel")
     await book(ann)
     card = await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-    await running.api.wait_until_idle()
+    await running.settle()
     await purge(running, 31)
     mark = running.api.version
     running.api.send_text(900, "We can do Tuesday at 6", chat_id=STAFF_CHAT, first_name="Sam",

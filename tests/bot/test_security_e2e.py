@@ -27,7 +27,7 @@ from tests.bot.cli.test_cli import cli
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings, settle
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
-from tests.bot.test_crash import BotProcess
+from tests.bot.test_crash import BotProcess, at_rest
 from tests.bot.test_operations_e2e import free_port
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -158,7 +158,7 @@ async def test_a_real_run_keeps_the_database_its_wal_and_shm_and_the_export_priv
         await ann.say("hello", "", timeout=20)  # up and answering
         await book(ann, {1: ["Blood thinners"]})
         await api.wait_for_text(STAFF_CHAT, "Appointment request #1")
-        await api.wait_until_idle(quiet=2.5)  # past the outbox's one-second interval
+        await at_rest(api, db)  # the outbox has had its round, every file made
         files = with_side_files(db)
         assert all(f.exists() for f in files)
         assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}

@@ -54,7 +54,7 @@ async def test_a_2000_character_message_with_500_ampersands_reaches_staff_whole(
     assert len(text) == 2000 and text.count("&") >= 500
     await to_staff(Person(running.api, 42, "Ann"), text)
     note = await running.api.wait_for_text(STAFF_CHAT, "Message from")
-    await running.api.wait_until_idle(quiet=1.5)
+    await running.settle()
     assert text in note.shown, "staff see every character the client wrote"
     assert "Reply to this message to answer." in note.shown
     assert len(handoff_parts(running.api)) == 1
@@ -71,7 +71,7 @@ async def test_a_4000_character_message_with_a_long_header_arrives_in_parts(
     assert len(text) >= 3990
     await to_staff(client, text)
     await running.api.wait_for_messages(STAFF_CHAT, 2)
-    await running.api.wait_until_idle(quiet=1.5)
+    await running.settle()
     parts = handoff_parts(running.api)
     assert len(parts) >= 2, "the escaped message is longer than one Telegram message"
     assert refused_texts(running.api) == [], "Telegram accepted every part"
@@ -127,7 +127,7 @@ async def test_a_staff_message_telegram_refuses_as_malformed_is_resent_as_plain_
     assert note.parse_mode is None
     assert note.text == "💬 Message from Ann\nfish & chips\n\nReply t…"
     assert any("can't parse entities" in r for r in refused_texts(running.api))
-    await running.api.wait_until_idle(quiet=1.5)
+    await running.settle()
     assert len(running.api.messages(STAFF_CHAT)) == 1, "sent once, as plain text"
     rows = await running.storage.fetch_all("SELECT sent_at, gave_up_at FROM outbox")
     assert [(r[0] is not None, r[1]) for r in rows] == [(True, None)]
@@ -165,7 +165,7 @@ async def test_a_button_answered_too_late_still_does_its_work(running: Running) 
 async def test_the_staff_group_rate_limit_delays_messages_but_loses_none(
     running: Running,
 ) -> None:
-    running.api.limit_groups(2, window=5.0)
+    running.api.limit_groups(2, window=2.0)
     for n in range(5):
         await to_staff(Person(running.api, 60 + n, f"C{n}"), f"question number {n}")
     await running.api.wait_for_messages(STAFF_CHAT, 5, timeout=30)

@@ -137,7 +137,7 @@ async def test_a_staff_card_whose_request_is_forgotten_while_its_record_fails_is
         await ann.tap("🗑 Yes, delete everything", "has been deleted")
         con.execute("DROP TRIGGER disk_full")
     await wait_for_log(caplog, "event=outbox_late_redacted")
-    await running.api.wait_until_idle(quiet=1.5)
+    await running.settle()
     texts = [m.text for m in running.api.messages(STAFF_CHAT)]
     assert any("Request #1: details deleted" in t for t in texts), texts
     assert not any("Blood thinners" in t or "Annabel" in t for t in texts), texts

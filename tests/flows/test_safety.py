@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.content import Content
+from bot.config.model_cache import cached_learning
 from contentfile import ContentError
 from flows.safety import SafetyKind
 from flows.safety_content import DEFAULT_EXAMPLES_FILE, DEFAULT_SAFETY_FILE, load_safety
@@ -193,7 +194,12 @@ def test_examples_a_clinic_adds_are_learned(content: Content, tmp_path: Path) ->
     # "Grimbled" is the clinic's local word for stiff: unknown words make the model wary.
     values = content.clinic.placeholders()
     message = "my back is properly grimbled today"
-    plain = load_safety(DEFAULT_SAFETY_FILE, values, examples_file=DEFAULT_EXAMPLES_FILE)
+    # The shipped examples' model is the same at every run: read back from the user's
+    # cache folder once saved there. The clinic's examples below are learned afresh.
+    plain = load_safety(
+        DEFAULT_SAFETY_FILE, values, examples_file=DEFAULT_EXAMPLES_FILE,
+        learn=cached_learning(DEFAULT_SAFETY_FILE),
+    )  # fmt: skip
     assert plain.check.assess(message).alarm
     ours = "\n".join(
         f'  - {{q: "{q}", kind: none}}'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import Content, load_content
-from bot.config.model_cache import KEEP
+from bot.config.model_cache import KEEP, cache_folder
 from contentfile import ContentError
 from faq.kb import DEFAULT_KB_FILE
 from flows.events import Client, Text
@@ -22,9 +24,17 @@ NEW_ANSWER = "Trigger points are what we call knots in the muscle"
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache folder for the module: the safety model is learned once, not per test."""
-    return tmp_path_factory.mktemp("cache")
+def shared(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path:
+    """One cache folder for the module: the safety model is learned once, not per test.
+
+    It starts with the safety models the session's content load left in the user's cache
+    folder (none if that could not be written): the shipped files' model is not learned
+    again here. The content copies, which these tests are about, start from none.
+    """
+    folder = tmp_path_factory.mktemp("cache")
+    for model in cache_folder().glob("safety-model-*.pickle"):
+        shutil.copy2(model, folder / model.name)
+    return folder
 
 
 @pytest.fixture
@@ -84,13 +94,22 @@ def test_a_broken_copy_is_ignored_and_a_broken_file_never_saved(
 
 def test_only_the_most_recently_used_copies_are_kept(cache: Path, tmp_path: Path) -> None:
     load_content(DEFAULT_CLINIC_FILE)
+    some_copy = next(iter(_copies(cache)))
+    # Copies older files left behind (keys no file has now): as many as are kept, each
+    # used longer ago than anything loaded here.
+    older = [cache / f"content-{n:032x}.pickle" for n in range(KEEP)]
+    for n, old in enumerate(older):
+        shutil.copy2(some_copy, old)
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    load_content(DEFAULT_CLINIC_FILE)  # in use all along: never the one removed
     kb_text = DEFAULT_KB_FILE.read_text(encoding="utf-8")
-    for n in range(KEEP + 2):
+    for n in range(2):
         kb = tmp_path / f"kb-{n}.yaml"
         kb.write_text(kb_text.replace(OLD_ANSWER, f"{NEW_ANSWER} ({n})"), encoding="utf-8")
         load_content(DEFAULT_CLINIC_FILE, kb)
-        load_content(DEFAULT_CLINIC_FILE)  # in use all along: never the one removed
+        load_content(DEFAULT_CLINIC_FILE)
     assert len(_copies(cache)) == KEEP, "older copies removed, not piling up"
+    assert not any(p.exists() for p in older[:3]), "the least recently used went first"
     before = _copies(cache)
     load_content(DEFAULT_CLINIC_FILE)
     assert set(_copies(cache)) == set(before), "the shipped files' copy is still there"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE, load_clinic
 from bot.config.model_cache import cached_learning
@@ -22,12 +25,28 @@ def _load(folder: Path, examples: Path = DEFAULT_EXAMPLES_FILE) -> Safety:
     )
 
 
-def test_a_saved_model_is_read_back_and_answers_the_same(tmp_path: Path) -> None:
-    first = _load(tmp_path)
-    saved = list(tmp_path.glob("safety-model-*.pickle"))
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Safety]:
+    """The shipped files' model learned once into an empty folder, for the whole module.
+
+    Tests that need a copy to start from take this one instead of learning their own.
+    """
+    folder = tmp_path_factory.mktemp("learned")
+    return folder, _load(folder)
+
+
+def the_copy(learned: tuple[Path, Safety], folder: Path) -> Path:
+    """Put the shipped files' saved model into `folder`; return where it is."""
+    (copy,) = learned[0].glob("safety-model-*.pickle")
+    return Path(shutil.copy2(copy, folder / copy.name))
+
+
+def test_a_saved_model_is_read_back_and_answers_the_same(learned: tuple[Path, Safety]) -> None:
+    folder, first = learned  # learned in an empty folder
+    saved = list(folder.glob("safety-model-*.pickle"))
     assert len(saved) == 1 and saved[0].stat().st_mode & 0o077 == 0, "one private copy"
     before = saved[0].stat().st_ino  # saved again would be a new file, moved into place
-    second = _load(tmp_path)
+    second = _load(folder)
     assert saved[0].stat().st_ino == before, "read back, not learned again"
     a, b = first.check, second.check
     assert a.second is not None and b.second is not None
@@ -36,10 +55,9 @@ def test_a_saved_model_is_read_back_and_answers_the_same(tmp_path: Path) -> None
 
 
 def test_changed_examples_are_learned_afresh_and_a_broken_copy_is_ignored(
-    tmp_path: Path,
+    learned: tuple[Path, Safety], tmp_path: Path
 ) -> None:
-    _load(tmp_path)
-    (copy,) = tmp_path.glob("safety-model-*.pickle")
+    copy = the_copy(learned, tmp_path)
     copy.write_bytes(b"not a pickle")
     assert _load(tmp_path).check.assess(MESSAGE).alarm
     examples = tmp_path / "examples.yaml"
