@@ -195,7 +195,10 @@ def load_messages(
 ) -> Messages:
     """Read and validate the messages file; clinic placeholders are filled now."""
     clinic = clinic or {}
-    top = Fields(path, "file", read_yaml(path))
+    data = read_yaml(path)
+    if Path(path).resolve() != DEFAULT_MESSAGES_FILE.resolve():
+        data = with_shipped_texts(data, read_yaml(DEFAULT_MESSAGES_FILE))
+    top = Fields(path, "file", data)
     top.unknown(
         {
             "texts",
@@ -264,6 +267,27 @@ def plain(text: str) -> str:
     """Fold a short message for comparing with word lists: case, apostrophes, spaces."""
     folded = _NOT_WORD.sub("", text.lower().replace("’", "'").replace("'", ""))
     return " ".join(folded.split())
+
+
+def with_shipped_texts(data: object, shipped: object) -> object:
+    """Fill texts, buttons and command descriptions a clinic's messages file does not have
+    (one written by an older version) from the shipped file, key by key."""
+    if not isinstance(data, dict) or not isinstance(shipped, dict):
+        return data
+    merged = dict(data)
+    for section in ("texts", "buttons"):
+        mine, theirs = merged.get(section), shipped.get(section)
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            merged[section] = {**theirs, **mine}
+    commands, shipped_commands = merged.get("commands"), shipped.get("commands")
+    if isinstance(commands, dict) and isinstance(shipped_commands, dict):
+        sides = dict(commands)
+        for side in ("client", "staff"):
+            mine, theirs = sides.get(side), shipped_commands.get(side)
+            if isinstance(mine, dict) and isinstance(theirs, dict):
+                sides[side] = {**theirs, **mine}
+        merged["commands"] = sides
+    return merged
 
 
 def _templates(
