@@ -219,3 +219,14 @@ async def test_a_typed_time_over_another_appointment_can_be_confirmed_anyway(des
     )
     rows = await desk.storage.fetch_all("SELECT request_id, minutes FROM appointments")
     assert sorted(r[0] for r in rows) == [first, second]
+
+
+async def test_forget_deletes_the_appointment_time_with_the_request(desk: Desk) -> None:
+    number = await book(desk)
+    await desk.staff_tap("✅ Confirm", number)
+    await desk.tap_first_slot(number)
+    assert len(await desk.storage.fetch_all("SELECT * FROM appointments")) == 1
+    await desk.say("/forget")
+    await desk.tap("🗑 Yes, delete everything")
+    assert await desk.storage.fetch_all("SELECT * FROM appointments") == []
+    assert await desk.storage.fetch_all("SELECT * FROM time_asks") == []
