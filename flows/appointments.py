@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from flows.hours import DAYS as DAY_NAMES
 from flows.hours import DayHours
-from flows.slots import EVENING, NOON, Interval, Offer, Tag, Week, free_slots
+from flows.slots import TAG_DAYS, TAG_PARTS, Interval, Offer, Tag, Week, free_slots
+from flows.when import WEEKDAY_WORDS, clock_times
 
 # The length of an appointment until the booking asks for one (30, 60 or 90 minutes).
 DEFAULT_MINUTES = 60
@@ -106,24 +107,13 @@ def slot_of(key: int, zone: tzinfo) -> datetime:
     return datetime.fromtimestamp(key * 60, zone)
 
 
-# Parts of the day as slot tags use them: a start before noon, between noon and five, later.
-_PARTS = {Tag.MORNING: (0, NOON), Tag.AFTERNOON: (NOON, EVENING), Tag.EVENING: (EVENING, 24 * 60)}
-_DAY_TAGS = {
-    Tag.WEEKDAYS: range(5),
-    Tag.WEEKEND: range(5, 7),
-    **{Tag(name): (i,) for i, name in enumerate(DAY_NAMES)},
-}
-
-
 def possible(tags: frozenset[Tag], days: Sequence[DayHours]) -> bool:
     """Say whether the clinic is ever open at times these tags describe (a Sunday choice
     for a clinic closed on Sundays is not)."""
     if Tag.ANY in tags:
         return any(days)
-    weekdays = set(range(7))
-    for tag in tags & set(_DAY_TAGS):
-        weekdays &= set(_DAY_TAGS[tag])
-    parts = [_PARTS[t] for t in tags & set(_PARTS)] or [(0, 24 * 60)]
+    weekdays = {day for tag in tags for day in TAG_DAYS.get(tag, ())} or set(range(7))
+    parts = [TAG_PARTS[t] for t in tags if t in TAG_PARTS] or [(0, 24 * 60)]
     for day in weekdays:
         hours = days[day]
         if hours is not None and any(hours[0] < end and start < hours[1] for start, end in parts):
@@ -152,12 +142,9 @@ class OutsideHours:
     day: int | None  # the day it was named with, if one
 
 
-_DAY_WORDS = {name: i for i, name in enumerate(DAY_NAMES)}
-# Short forms too, but not "sun" (the weather as often as the day).
-_DAY_WORDS.update({name[:3]: i for i, name in enumerate(DAY_NAMES) if name != "sunday"})
-_DAY_WORDS.update({f"{name}s": i for i, name in enumerate(DAY_NAMES)})
-_DAY_WORDS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
-_CLOCK_TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\b|\b(\d{1,2})[:.](\d{2})\b")
+# The day names staff may type, and plurals, but not "sun" (the weather as often as the day).
+_DAY_WORDS = {word: day for word, day in WEEKDAY_WORDS.items() if word != "sun"}
+_DAY_WORDS.update({f"{name}s": day for day, name in enumerate(DAY_NAMES)})
 
 
 def typed_time_problem(text: str, days: Sequence[DayHours]) -> ClosedDay | OutsideHours | None:
@@ -175,23 +162,10 @@ def typed_time_problem(text: str, days: Sequence[DayHours]) -> ClosedDay | Outsi
         if days[day] is None:
             return ClosedDay(day)
     open_days = [d for d in (named or range(7)) if days[d] is not None]
-    for minute in _clock_times(text.lower()):
+    for minute in clock_times(text):
         if not any(_open_at(days[d], minute) for d in open_days):
             return OutsideHours(minute, named[0] if len(named) == 1 else None)
     return None
-
-
-def _clock_times(text: str) -> list[int]:
-    found = []
-    for m in _CLOCK_TIME.finditer(text):
-        if m.group(3):
-            hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
-            hour += 12 if m.group(3) == "p" else 0
-        else:
-            hour, minute = int(m.group(4)), int(m.group(5))
-        if hour < 24 and minute < 60:
-            found.append(hour * 60 + minute)
-    return found
 
 
 def _open_at(hours: DayHours, minute: int) -> bool:

@@ -59,13 +59,13 @@ class Tag(StrEnum):
     EVENING = "evening"
 
 
-_TAG_DAYS = {
+TAG_DAYS = {
     **{Tag(name): frozenset({number}) for number, name in enumerate(DAYS)},
     Tag.WEEKDAYS: frozenset(range(5)),
     Tag.WEEKEND: frozenset({5, 6}),
 }
 # Start minutes after midnight: from (included) and to (excluded).
-_TAG_PARTS = {
+TAG_PARTS = {
     Tag.MORNING: (0, NOON),
     Tag.AFTERNOON: (NOON, EVENING),
     Tag.EVENING: (EVENING, 24 * 60),
@@ -164,8 +164,8 @@ def matches(local: datetime, prefer: Collection[Tag]) -> bool:
     """Say whether a start (on the clinic's clock) is one the preferences ask for."""
     if Tag.ANY in prefer:
         return True
-    days = {day for tag in prefer for day in _TAG_DAYS.get(tag, ())}
-    parts = [_TAG_PARTS[tag] for tag in prefer if tag in _TAG_PARTS]
+    days = {day for tag in prefer for day in TAG_DAYS.get(tag, ())}
+    parts = [TAG_PARTS[tag] for tag in prefer if tag in TAG_PARTS]
     minute = local.hour * 60 + local.minute
     day_ok = not days or local.weekday() in days
     part_ok = not parts or any(first <= minute < last for first, last in parts)

@@ -85,7 +85,7 @@ class _BadDate:
 _BAD_DATE = _BadDate()
 
 _RELATIVE = {"today": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1}
-_WEEKDAYS = {
+WEEKDAY_WORDS = {
     **{name: number for number, name in enumerate(DAYS)},
     **{name[:3]: number for number, name in enumerate(DAYS)},
     "tues": 1,
@@ -109,6 +109,8 @@ _MONTH_DAY = re.compile(r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)?(?: (\d{4}))?")
 _MERIDIEM = re.compile(r"(\d{1,2})(?:[:.](\d{2}))? ?([ap])\.?m\.?")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
 _BARE_HOUR = re.compile(r"\d{1,2}")
+# A time of day anywhere in a sentence ("after 5pm", "tue 18:30"), not inside a date.
+_TIME_IN_TEXT = re.compile(rf"(?<![\w:./-])(?:{_MERIDIEM.pattern}|{_CLOCK.pattern})(?![\w:])")
 _NOON = frozenset({"noon", "midday", "12 noon"})
 
 
@@ -166,8 +168,8 @@ def _splits(words: list[str]) -> list[tuple[list[str], list[str]]]:
 def _day(text: str, order: DateOrder) -> _Day | _BadDate | None:
     if text in _RELATIVE:
         return _Relative(_RELATIVE[text])
-    if text in _WEEKDAYS:
-        return _Weekday(_WEEKDAYS[text])
+    if text in WEEKDAY_WORDS:
+        return _Weekday(WEEKDAY_WORDS[text])
     for read in (_numeric_date, _named_date):
         found = read(text, order)
         if found is not None:
@@ -209,6 +211,13 @@ def _checked(day: int, month: int, year: int | None) -> _Date | _BadDate:
     except ValueError:
         return _BAD_DATE
     return _Date(day, month, year)
+
+
+def clock_times(text: str) -> list[int]:
+    """Return every time of day (minutes after midnight) written in a sentence: "2pm",
+    "2.30 p.m.", "14:30"; impossible ones ("13pm", "25:00") are left out."""
+    found = (_minute(m.group(0), bare=False) for m in _TIME_IN_TEXT.finditer(text.lower()))
+    return [minute for minute in found if minute is not None]
 
 
 def _minute(text: str, *, bare: bool) -> int | None:
