@@ -39,25 +39,31 @@ def tidy(text: str) -> str:
     return " ".join(text.split())[:LEARNED_MAX]
 
 
-def with_learned(kb: KnowledgeBase, learned: Iterable[Phrasing]) -> KnowledgeBase:
-    """Return the knowledge base with learned phrasings as extra alternates of their entries.
-
-    A phrasing the entry already has (compared folded) is not added twice; one for an entry
-    the base no longer has is left out (see `unknown`).
-    """
-    extra: dict[str, list[str]] = {}
+def new_phrasings(kb: KnowledgeBase, learned: Iterable[Phrasing]) -> list[Phrasing]:
+    """Return the phrasings the base does not have yet, tidied, each once (compared
+    folded); those for an entry the base no longer has are left out (see `unknown`)."""
+    have = {e.id: {fold(p) for p in (e.question, *e.alternates)} for e in kb.entries}
+    new: list[Phrasing] = []
     for phrasing in learned:
-        extra.setdefault(phrasing.entry_id, []).append(tidy(phrasing.text))
-    entries = []
-    for entry in kb.entries:
-        have = {fold(p) for p in (entry.question, *entry.alternates)}
-        added: list[str] = []
-        for text in extra.get(entry.id, ()):
-            if text and fold(text) not in have:
-                have.add(fold(text))
-                added.append(text)
-        entries.append(replace(entry, alternates=(*entry.alternates, *added)) if added else entry)
-    return replace(kb, entries=tuple(entries))
+        text = tidy(phrasing.text)
+        seen = have.get(phrasing.entry_id)
+        if text and seen is not None and fold(text) not in seen:
+            seen.add(fold(text))
+            new.append(Phrasing(phrasing.entry_id, text))
+    return new
+
+
+def with_learned(kb: KnowledgeBase, learned: Iterable[Phrasing]) -> KnowledgeBase:
+    """Return the knowledge base with learned phrasings as extra alternates of their entries
+    (only those it does not have yet: `new_phrasings`)."""
+    extra: dict[str, list[str]] = {}
+    for phrasing in new_phrasings(kb, learned):
+        extra.setdefault(phrasing.entry_id, []).append(phrasing.text)
+    entries = tuple(
+        replace(e, alternates=(*e.alternates, *extra[e.id])) if e.id in extra else e
+        for e in kb.entries
+    )
+    return replace(kb, entries=entries)
 
 
 def unknown(kb: KnowledgeBase, learned: Iterable[Phrasing]) -> list[Phrasing]:

@@ -10,8 +10,7 @@ from pathlib import Path
 from bot.store.database import Storage
 from bot.store.learned import LearnedRow
 from faq.kb import KnowledgeBase
-from faq.learned import MergeError, Phrasing, as_yaml, merge_into, tidy
-from faq.text import fold
+from faq.learned import MergeError, Phrasing, as_yaml, merge_into, new_phrasings
 
 
 @dataclass(frozen=True)
@@ -50,13 +49,7 @@ def merge(kb_file: Path, kb: KnowledgeBase, found: Waiting) -> int:
     file is replaced whole (written aside, then moved); a failure leaves it as it was.
     Raises MergeError or OSError. Then call `mark_merged`.
     """
-    have = {e.id: {fold(p) for p in (e.question, *e.alternates)} for e in kb.entries}
-    new: list[Phrasing] = []
-    for row in found.rows:
-        folded = fold(tidy(row.text))
-        if folded not in have[row.entry_id]:
-            have[row.entry_id].add(folded)
-            new.append(Phrasing(row.entry_id, row.text))
+    new = new_phrasings(kb, [Phrasing(r.entry_id, r.text) for r in found.rows])
     if new:
         _replace(kb_file, merge_into(kb_file.read_text(encoding="utf-8"), new))
     return len(new)
