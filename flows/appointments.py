@@ -17,7 +17,8 @@ from flows.hours import DayHours
 from flows.slots import TAG_DAYS, TAG_PARTS, Interval, Offer, Tag, Week, free_slots
 from flows.when import WEEKDAY_WORDS, clock_times
 
-# The length of an appointment until the booking asks for one (30, 60 or 90 minutes).
+# The length of an appointment whose client was not sure which service they want (staff
+# can advise; a clinic's settings without bookable services book this length too).
 DEFAULT_MINUTES = 60
 # Slots offered on a request's card.
 OFFERED = 6
@@ -32,6 +33,37 @@ CHOICE_TAGS: Mapping[str, frozenset[Tag]] = {
     "weekend": frozenset({Tag.WEEKEND}),
     "any": frozenset({Tag.ANY}),
 }
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service a client can book: a priced item of the clinic settings with a length."""
+
+    label: str  # "60-minute massage"
+    price: str  # "£65"
+    minutes: int
+
+
+def length_of(minutes: int) -> int:
+    """Return how long to book a request for: the session chosen, else the usual length."""
+    return minutes or DEFAULT_MINUTES
+
+
+def service_typed(text: str, services: Sequence[Service]) -> Service | None:
+    """Return the one service a typed answer names ("the 90 min one", "60", "focused"), or
+    None if it names none or several."""
+    words = set(_WORD_OR_NUMBER.findall(text.lower()))
+    named = [s for s in services if str(s.minutes) in words]
+    if not named:
+        named = [
+            s
+            for s in services
+            if words & {w for w in _WORD_OR_NUMBER.findall(s.label.lower()) if len(w) > 3}
+        ]
+    return named[0] if len(named) == 1 else None
+
+
+_WORD_OR_NUMBER = re.compile(r"[a-z]+|\d+")
 _TYPED_TAGS = {t.value: t for t in Tag if t is not Tag.ANY}
 _WORD = re.compile(r"[a-z]+")
 

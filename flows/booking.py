@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from flows.appointments import Service
 from flows.details import DEFAULT_REGION, Details, action
 from flows.events import Client, Contact, Event, NonText, Press, Step, Text, UrgentAlert
 from flows.hours import WeekHours
@@ -13,7 +14,9 @@ from flows.replies import Button, Reply
 from flows.screening import Level, Questionnaire
 from flows.state import Conversation, RequestKind, Stage
 
-DETAIL_STAGES = (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS, Stage.CONFIRM)
+DETAIL_STAGES = (
+    Stage.NAME, Stage.PHONE, Stage.SERVICE, Stage.TIMES, Stage.AREAS, Stage.CONFIRM,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,13 @@ class Booking:
     region: str = DEFAULT_REGION
     # The opening hours, for the preferred times offered and read (None: any time).
     hours: WeekHours | None = None
+    # The sessions a client can book (none: the booking does not ask).
+    services: tuple[Service, ...] = ()
 
     @property
     def details(self) -> Details:
-        """Return the details part of the flow (name, phone, times, focus, summary)."""
-        return Details(self.questionnaire, self.messages, self.region, self.hours)
+        """Return the details part of the flow (name, phone, session, times, focus, summary)."""
+        return Details(self.questionnaire, self.messages, self.region, self.hours, self.services)
 
     def start(self, state: Conversation, restarted: bool = False) -> Step:
         """Begin a request: disclaimer and consent (or the hold message after an urgent stop)."""
@@ -80,7 +85,10 @@ class Booking:
         elif state.stage is Stage.NAME:
             return self._reopen(state, len(self.questionnaire.checklists) - 1)
         else:
-            new = replace(state, stage=DETAIL_STAGES[DETAIL_STAGES.index(state.stage) - 1])
+            earlier = DETAIL_STAGES[: DETAIL_STAGES.index(state.stage)]
+            if not self.services:
+                earlier = tuple(s for s in earlier if s is not Stage.SERVICE)
+            new = replace(state, stage=earlier[-1])
         return Step(new, (self.current(new, client),))
 
     def _reopen(self, state: Conversation, group: int) -> Step:

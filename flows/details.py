@@ -10,7 +10,14 @@ from functools import cache
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
 
-from flows.appointments import ClosedDay, OutsideHours, possible_choices, typed_time_problem
+from flows.appointments import (
+    ClosedDay,
+    OutsideHours,
+    Service,
+    possible_choices,
+    service_typed,
+    typed_time_problem,
+)
 from flows.events import Client, Contact, Event, Step, SubmitRequest, Text
 from flows.hours import DAYS, WeekHours
 from flows.messages import REQUEST_NO, Messages
@@ -29,7 +36,15 @@ _NAME_LEAD = re.compile(
     r"i am|i'm|im|this is|call me)\s+",
     re.IGNORECASE,
 )
-_CHANGES = {"name": Stage.NAME, "phone": Stage.PHONE, "times": Stage.TIMES, "areas": Stage.AREAS}
+_CHANGES = {
+    "name": Stage.NAME,
+    "phone": Stage.PHONE,
+    "service": Stage.SERVICE,
+    "times": Stage.TIMES,
+    "areas": Stage.AREAS,
+}
+_ORDER = (Stage.NAME, Stage.PHONE, Stage.SERVICE, Stage.TIMES, Stage.AREAS, Stage.CONFIRM)
+NOT_SURE = "x"  # the service button's arg for "not sure yet"
 
 
 def action(state: Conversation, verb: str, arg: str = "") -> str:
@@ -91,6 +106,7 @@ class Details:
     messages: Messages
     region: str = DEFAULT_REGION
     hours: WeekHours | None = None
+    services: tuple[Service, ...] = ()
 
     def ask(self, state: Conversation, client: Client) -> Reply:
         """Return the question for the current stage."""
@@ -111,6 +127,8 @@ class Details:
         if state.stage is Stage.PHONE:
             keys = ((Key(m.button("share_phone"), KeyboardKind.CONTACT),),)
             return Reply(m.text("phone_ask"), keys=keys)
+        if state.stage is Stage.SERVICE:
+            return Reply(m.text("service_ask"), (*self._services(state), self._back(state)))
         if state.stage is Stage.TIMES:
             choices = self._choices(state, "times", "tm", state.times)
             return Reply(m.text("times_ask"), (*choices, self._back(state)))
@@ -145,6 +163,12 @@ class Details:
             if phone is None:
                 return Step(state, (Reply(self.messages.text("phone_invalid")),))
             return self._phone(state, client, phone)
+        if state.stage is Stage.SERVICE:
+            chosen = service_typed(text, self.services)
+            if chosen is None:
+                sorry = Reply(self.messages.text("service_typed"))
+                return Step(state, (sorry, self.ask(state, client)))
+            return self._next(replace(state, service=chosen.label, minutes=chosen.minutes), client)
         if state.stage is Stage.TIMES and text.strip():
             problem = self._outside_hours(text)
             if problem is not None:
@@ -163,6 +187,13 @@ class Details:
             return self._phone(new, client, state.prev_phone)
         if stage is Stage.NAME and verb == "nm" and (name := clean_name(client.first_name)):
             return self._next(replace(state, name=name), client)
+        if stage is Stage.SERVICE and verb == "sv":
+            if arg == NOT_SURE:
+                return self._next(replace(state, service="", minutes=0), client)
+            chosen = self._service(arg)
+            if chosen is not None:
+                new = replace(state, service=chosen.label, minutes=chosen.minutes)
+                return self._next(new, client)
         if stage is Stage.TIMES and verb == "tm" and arg in self.messages.choices["times"]:
             new = replace(state, times=_toggle(state.times, arg, self.messages.choices["times"]))
             return Step(new, (replace(self.ask(new, client), edit=True),))
@@ -190,7 +221,11 @@ class Details:
             new = replace(state, stage=_CHANGES[arg], editing=True)
             return Step(new, (self.ask(new, client),))
         if verb == "chg":
-            options = [Button(m.button(f"change_{k}"), action(state, "chg", k)) for k in _CHANGES]
+            options = [
+                Button(m.button(f"change_{k}"), action(state, "chg", k))
+                for k, stage in _CHANGES.items()
+                if stage is not Stage.SERVICE or self.services
+            ]
             back = Button(m.button("back"), action(state, "back"))
             return Step(
                 state, (Reply(m.text("change_ask"), (*rows(options, 2), (back,)), edit=True),)
@@ -208,7 +243,7 @@ class Details:
         return Step(step.state, (ok, *step.replies), step.effects)
 
     def _next(self, state: Conversation, client: Client) -> Step:
-        order = (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS, Stage.CONFIRM)
+        order = _ORDER if self.services else tuple(s for s in _ORDER if s is not Stage.SERVICE)
         stage = Stage.CONFIRM if state.editing else order[order.index(state.stage) + 1]
         new = replace(state, stage=stage, editing=False)
         return Step(new, (self.ask(new, client),))
@@ -225,6 +260,8 @@ class Details:
             times=self._times(state),
             concern=self._areas(state),
             consent_at=state.consent_at,
+            service="" if callback else state.service,
+            minutes=0 if callback else state.minutes,
         )
         key = "sent_callback" if callback else "sent"
         if level is not None and level >= Level.CLEARANCE:
@@ -250,6 +287,7 @@ class Details:
             "summary",
             name=state.name,
             phone=show_phone(state.phone, self.region),
+            service=self._service_said(state),
             times=self._times(state),
             areas=self._areas(state),
             outcome=m.text(outcome),
@@ -276,6 +314,24 @@ class Details:
         ]
         last = "skip" if kind == "areas" and not chosen else "done"
         return (*rows(buttons, 2), (Button(self.messages.button(last), action(state, verb + "d")),))
+
+    def _services(self, state: Conversation) -> tuple[tuple[Button, ...], ...]:
+        buttons = tuple(
+            (Button(f"{s.label} · {s.price}", action(state, "sv", str(i))),)
+            for i, s in enumerate(self.services)
+        )
+        unsure = Button(self.messages.button("service_not_sure"), action(state, "sv", NOT_SURE))
+        return (*buttons, (unsure,))
+
+    def _service(self, arg: str) -> Service | None:
+        if not arg.isdigit() or int(arg) >= len(self.services):
+            return None
+        return self.services[int(arg)]
+
+    def _service_said(self, state: Conversation) -> str:
+        if state.service:
+            return state.service
+        return self.messages.text("service_unsure") if self.services else "—"
 
     def _outside_hours(self, text: str) -> str | None:
         """Say, kindly, why typed preferred times don't fit the opening hours (None: fine)."""

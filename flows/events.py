@@ -84,6 +84,9 @@ class SubmitRequest:
     times: str
     concern: str
     consent_at: str | None
+    # A booking's session and its length (empty and 0: the client was not sure).
+    service: str = ""
+    minutes: int = 0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from faq.kb import Entry
 from faq.matcher import Matcher
 from flows import thread
+from flows.appointments import Service
 from flows.booking import Booking
 from flows.details import DEFAULT_REGION
 from flows.events import Client, Command, Contact, Event, Forget, NonText, Press, Step, Text
@@ -49,11 +50,13 @@ class FrontDesk:
     region: str = DEFAULT_REGION
     # A thread with staff ends after this long without a message either way.
     thread_quiet: timedelta = thread.DEFAULT_QUIET
+    # The sessions a client can book (the clinic's priced items with a length).
+    services: tuple[Service, ...] = ()
 
     @property
     def booking(self) -> Booking:
         """Return the booking flow."""
-        return Booking(self.questionnaire, self.messages, self.region, self.hours)
+        return Booking(self.questionnaire, self.messages, self.region, self.hours, self.services)
 
     @property
     def own(self) -> OwnRequests:

@@ -51,12 +51,15 @@ TEXTS = _spec(
         "phone_invalid": "",
         "phone_not_own": "",
         "phone_ok": "",
+        "service_ask": "",
+        "service_typed": "",
+        "service_unsure": "",
         "times_ask": "",
         "times_empty": "",
         "times_closed_day": "day",
         "times_outside_hours": "time",
         "areas_ask": "",
-        "summary": "name phone times areas outcome",
+        "summary": "name phone service times areas outcome",
         "outcome_clear": "",
         "outcome_caution": "",
         "outcome_clearance": "",
@@ -95,7 +98,8 @@ TEXTS = _spec(
         "forget_done": "",
         "forget_kept": "",
         "staff_confirmed": "request_no",
-        "staff_confirmed_at": "request_no when minutes",
+        "staff_confirmed_at": "request_no when minutes service",
+        "session": "",
         "staff_needs_note": "request_no",
         "staff_declined": "request_no",
         "staff_contacted": "request_no",
@@ -110,9 +114,10 @@ BUTTONS: dict[str, frozenset[str]] = {
     name: frozenset(_BUTTON_VALUES.get(name, "").split())
     for name in (
         "ask book staff topics agree call_me none done share_phone use_name skip send change "
-        "cancel change_name change_phone change_times change_areas back forget_yes forget_no "
+        "cancel change_name change_phone change_service change_times change_areas back "
+        "forget_yes forget_no "
         "cancel_yes cancel_no not_asked leave_thread withdraw withdraw_yes withdraw_no "
-        "book_another change_request keep_request same_details"
+        "book_another change_request keep_request same_details service_not_sure"
     ).split()
 }
 CHOICES = ("times", "areas")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from faq.matcher import Answer, SmallTalkReply
+from flows.appointments import service_typed
 from flows.booking import Booking
 from flows.details import action, clean_name, clean_phone
 from flows.events import Client, Step
@@ -14,7 +15,7 @@ from flows.replies import Button, Reply
 from flows.state import Conversation, Stage
 
 # The steps where a typed answer is stored (a name, a number, times, areas).
-FIELDS = (Stage.NAME, Stage.PHONE, Stage.TIMES, Stage.AREAS)
+FIELDS = (Stage.NAME, Stage.PHONE, Stage.SERVICE, Stage.TIMES, Stage.AREAS)
 
 
 @dataclass(frozen=True)
@@ -76,4 +77,6 @@ class MidRequest:
             return clean_name(text) is not None
         if state.stage is Stage.PHONE:
             return clean_phone(text, self.region) is not None
+        if state.stage is Stage.SERVICE:
+            return service_typed(text, self.booking.services) is not None
         return bool(text.strip())

@@ -16,6 +16,7 @@ class Stage(StrEnum):
     CHECK = "check"
     NAME = "name"
     PHONE = "phone"
+    SERVICE = "service"  # which session (and so how long), from the clinic's prices
     TIMES = "times"
     AREAS = "areas"
     CONFIRM = "confirm"
@@ -49,6 +50,9 @@ class Conversation:
     consent_at: str | None = None
     name: str = ""
     phone: str = ""
+    # The session chosen (its label in the prices) and its length; 0: not sure yet.
+    service: str = ""
+    minutes: int = 0
     times: tuple[str, ...] = ()
     times_note: str = ""
     areas: tuple[str, ...] = ()

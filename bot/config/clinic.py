@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
 from contentfile import ContentError, Fields, read_yaml
+from flows.appointments import Service
 
 DEFAULT_CLINIC_FILE = Path(__file__).with_name("clinic.example.yaml")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The old name of privacy.request_days, accepted with the same meaning (every request).
 _OLD_REQUEST_DAYS = "closed_request_days"
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+# A duration: "24h", "2h", "90m", "1h30m", "2d".
+_DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
+_LONGEST_SESSION = 8 * 60
 
 _TEXT_FIELDS = (
     "name",
@@ -65,6 +70,13 @@ class Clinic:
     country: str = "GB"
     # A thread with staff ends after this many hours without a message either way.
     thread_quiet_hours: int = 12
+    # The priced items that have a length: what a client can book.
+    services: tuple[Service, ...] = ()
+    # How long before an appointment the client is reminded (None: no reminders).
+    reminder_before: timedelta | None = timedelta(hours=24)
+    # A client cancelling or moving an appointment closer than this to its start is shown
+    # the cancellation policy before it is final.
+    late_cancel: timedelta = timedelta(hours=24)
 
     @property
     def name(self) -> str:
@@ -103,6 +115,8 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
             "minors",
             "country",
             "thread_quiet_hours",
+            "reminder_before",
+            "late_cancellation",
         }
     )
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
@@ -121,10 +135,13 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     guardian_under = _age(minors, "guardian_under")
     if guardian_under < minimum_age:
         raise minors.error("guardian_under", "must be at least minimum_age")
+    prices = _prices(fields)
+    reminder = fields.text("reminder_before", "24h")
     return Clinic(
         text=text,
         hours=_opening_hours(fields),
-        prices=_prices(fields),
+        prices=tuple((item, price) for item, price, _ in prices),
+        services=tuple(Service(item, price, minutes) for item, price, minutes in prices if minutes),
         time_zone=zone,
         country=country,
         retention_days=_positive_int(privacy, "retention_days", 30),
@@ -132,6 +149,8 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         minimum_age=minimum_age,
         guardian_under=guardian_under,
         thread_quiet_hours=_hours(fields, "thread_quiet_hours", 12),
+        reminder_before=None if reminder.lower() == "off" else _duration(fields, "reminder_before"),
+        late_cancel=_duration(fields, "late_cancellation", "24h"),
     )
 
 
@@ -155,16 +174,33 @@ def _opening_hours(fields: Fields) -> dict[str, OpeningHours | None]:
     return hours
 
 
-def _prices(fields: Fields) -> tuple[tuple[str, str], ...]:
+def _prices(fields: Fields) -> list[tuple[str, str, int]]:
+    """Read the price list: item, price and, for a bookable session, its minutes (else 0)."""
     raw = fields.data.get("prices")
     if not isinstance(raw, list) or not raw:
         raise fields.error("prices", "must be a list of {item, price}")
     prices = []
     for i, row in enumerate(raw):
         entry = Fields(fields.path, f"prices[{i}]", row)
-        entry.unknown({"item", "price"})
-        prices.append((entry.text("item"), entry.text("price")))
-    return tuple(prices)
+        entry.unknown({"item", "price", "minutes"})
+        minutes = entry.number("minutes", 0)
+        if minutes != int(minutes) or not 0 <= minutes <= _LONGEST_SESSION:
+            raise entry.error("minutes", "must be the session's length in whole minutes, e.g. 60")
+        prices.append((entry.text("item"), entry.text("price"), int(minutes)))
+    return prices
+
+
+def _duration(fields: Fields, name: str, default: str | None = None) -> timedelta:
+    """Read a duration such as "24h", "2h", "90m" or "1h30m"."""
+    value = fields.text(name, default)
+    match = _DURATION.match(value.strip().lower())
+    if not value.strip() or not match or not any(match.groups()):
+        raise fields.error(name, 'must be a duration such as "24h", "2h" or "90m"')
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    length = timedelta(days=days, hours=hours, minutes=minutes)
+    if not timedelta(minutes=5) <= length <= timedelta(days=14):
+        raise fields.error(name, "must be between 5 minutes and 14 days")
+    return length
 
 
 def _request_days(privacy: Fields) -> int:

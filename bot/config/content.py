@@ -76,7 +76,9 @@ def _build(
     week = [(h.opens, h.closes) if h is not None else None for h in days]
     hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)
     quiet = timedelta(hours=clinic.thread_quiet_hours)
-    desk = FrontDesk(matcher, messages, questionnaire, safety, hours, clinic.country, quiet)
+    desk = FrontDesk(
+        matcher, messages, questionnaire, safety, hours, clinic.country, quiet, clinic.services
+    )
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)
 
 

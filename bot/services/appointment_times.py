@@ -10,7 +10,7 @@ from bot.config.content import Content
 from bot.store.database import Transaction
 from bot.store.requests import RequestRow
 from flows import staff as rules
-from flows.appointments import DEFAULT_MINUTES, offer, preferences, slot_key, slot_label, spoken
+from flows.appointments import length_of, offer, preferences, slot_key, slot_label, spoken
 from flows.slots import Issue, Offer, Verdict, check_time
 from flows.when import At, NotRead, Reason, read_when
 
@@ -43,17 +43,17 @@ async def free(tx: Transaction, content: Content, req: RequestRow, now: datetime
         return Offer((), fell_back=False)
     busy = await tx.appointments.busy(now, now + OFFER_HORIZON)
     prefer = preferences(req.times, content.messages.choices["times"])
-    return offer(hours, DEFAULT_MINUTES, now, busy, prefer)
+    return offer(hours, length_of(req.minutes), now, busy, prefer)
 
 
-async def verdict(tx: Transaction, content: Content, start: datetime) -> Verdict:
-    """Check a time against the opening hours and the confirmed appointments."""
+async def verdict(tx: Transaction, content: Content, req: RequestRow, start: datetime) -> Verdict:
+    """Check a time for a booking against the opening hours and the confirmed appointments."""
     hours = content.desk.hours
-    end = start + timedelta(minutes=DEFAULT_MINUTES)
-    busy = await tx.appointments.busy(start, end)
+    minutes = length_of(req.minutes)
+    busy = await tx.appointments.busy(start, start + timedelta(minutes=minutes))
     if hours is None:
         return Verdict(frozenset({Issue.OVERLAPS}) if busy else frozenset(), tuple(busy))
-    return check_time(hours, start, DEFAULT_MINUTES, busy)
+    return check_time(hours, start, minutes, busy)
 
 
 def read(text: str, content: Content, now: datetime) -> datetime | str:
@@ -81,7 +81,7 @@ def warn(
     zone = content.clinic.time_zone
     why = "; ".join(ISSUES[i] for i in Issue if i in issues.issues)
     html = (
-        f"{card}\n\n⚠️ <b>{spoken(start, DEFAULT_MINUTES, zone)}</b>: {why}. Confirm it "
+        f"{card}\n\n⚠️ <b>{spoken(start, length_of(req.minutes), zone)}</b>: {why}. Confirm it "
         "anyway, or reply to this message with another time."
     )
     anyway = rules.slot_button(req.id, slot_key(start), spoken_to, anyway=True)

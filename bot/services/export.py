@@ -15,8 +15,8 @@ from flows.screening import Questionnaire
 
 COLUMNS = (
     "request", "received_utc", "kind", "status", "level", "flagged", "name", "phone",
-    "telegram_username", "preferred_times", "focus", "consent_utc", "staff_actions",
-    "appointment_utc", "appointment_minutes",
+    "telegram_username", "session", "preferred_times", "focus", "consent_utc",
+    "staff_actions", "appointment_utc", "appointment_minutes",
 )  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…) sends the
 # clinic's data away on a click): such cells get a leading ' and stay text (OWASP's advice).
@@ -46,7 +46,8 @@ async def export_requests(
                 rows.append((
                     req.id, req.created_at, req.kind, req.status, req.level,
                     "; ".join(questionnaire.labels(req.flags)), req.name, req.phone,
-                    req.username or "", req.times, req.concern, req.consent_at or "",
+                    req.username or "", req.service, req.times, req.concern,
+                    req.consent_at or "",
                     "; ".join(f"{a} by {who} at {at}" for a, who, at in actions),
                     appointment.start.isoformat() if appointment else "",
                     appointment.minutes if appointment else "",

@@ -19,7 +19,7 @@ from bot.store.outbox import Purpose
 from bot.store.requests import RequestRow
 from flows import staff as rules
 from flows import teach, thread
-from flows.appointments import DEFAULT_MINUTES, slot_of, spoken
+from flows.appointments import length_of, slot_of, spoken
 from flows.replies import Reply
 from flows.state import Conversation, Stage
 
@@ -102,7 +102,7 @@ class StaffService:
         """Decide a tap on a time: still free, inside the hours (unless confirmed anyway)
         and ahead of now?"""
         start = slot_of(slot.key, self.content.clinic.time_zone)
-        verdict = await times.verdict(tx, self.content, start)
+        verdict = await times.verdict(tx, self.content, req, start)
         taken = start <= self.clock() or (not slot.anyway and not verdict.fine)
         return rules.pick_slot(req.facts, start, taken=taken, spoken=slot.spoken)
 
@@ -122,10 +122,12 @@ class StaffService:
                     await tx.requests.record_action(req.id, done, status, staff.name)
                     req = replace(req, status=status)
                 case rules.BookAppointment(start=start):
-                    await tx.appointments.add(req.id, start, DEFAULT_MINUTES, staff.name)
+                    minutes = length_of(req.minutes)
+                    await tx.appointments.add(req.id, start, minutes, staff.name)
                     zone = self.content.clinic.time_zone
-                    values["when"] = spoken(start, DEFAULT_MINUTES, zone)
-                    values["minutes"] = str(DEFAULT_MINUTES)
+                    values["when"] = spoken(start, minutes, zone)
+                    values["minutes"] = str(minutes)
+                    values["service"] = req.service or self.content.messages.text("session")
                 case rules.ShowCard(spoken_check=spoken_check, slots=slots):
                     await self._show(tx, req, message_id, spoken_check, slots)
                 case rules.AskTime(spoken=spoken_to) if message_id is not None:
@@ -270,7 +272,7 @@ class StaffService:
             found = await times.free(tx, self.content, req, self.clock())
             zone = self.content.clinic.time_zone
             html, buttons = slot_choice(
-                req, html, found.starts, found.fell_back, DEFAULT_MINUTES, zone, spoken_to
+                req, html, found.starts, found.fell_back, length_of(req.minutes), zone, spoken_to
             )
             buttons.insert(-1, [times.other_time(req, spoken_to)])
         elif spoken_to:
@@ -307,7 +309,7 @@ class StaffService:
         if isinstance(moment, str):
             await self._note(tx, card, moment)
             return
-        verdict = await times.verdict(tx, self.content, moment)
+        verdict = await times.verdict(tx, self.content, req, moment)
         if not verdict.fine:
             html, buttons = times.warn(
                 await self._html(tx, req), req, self.content, moment, verdict, spoken_to
@@ -342,6 +344,6 @@ class StaffService:
             ends = (b.start + timedelta(minutes=b.minutes)).astimezone(zone)
             lines.append(
                 f"{local:%H:%M}–{ends:%H:%M} · #{b.request_id} {escape(b.name)} · "
-                f"{b.minutes} min · {escape(b.level)}"
+                f"{escape(b.service or 'session')} · {b.minutes} min · {escape(b.level)}"
             )
         return "\n".join(lines)

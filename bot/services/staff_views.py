@@ -83,6 +83,8 @@ def request_html(
         lines.append(f"Phone: {escape(show_phone(req.phone, content.clinic.country))}")
     lines.append(f"Telegram: {telegram_link(req.chat_id, req.first_name, req.username)}")
     if req.kind is RequestKind.BOOKING:
+        said = f"{escape(req.service)} ({req.minutes} minutes)" if req.service else "not sure yet"
+        lines.append(f"Session: {said}")
         lines.append(f"Preferred times: {escape(req.times)}")
         lines.append(f"Focus: {escape(req.concern)}")
     lines.append(f"Received: {_local(req.created_at, zone)}")

@@ -28,6 +28,7 @@ class Booked:
     minutes: int
     name: str
     level: str
+    service: str = ""
 
 
 class Appointments:
@@ -76,14 +77,16 @@ class Appointments:
     async def between(self, start: datetime, end: datetime) -> list[Booked]:
         """Return the confirmed appointments starting in a period, earliest first."""
         rows = await self.sql.rows(
-            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level "
+            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, r.service "
             "FROM appointments a JOIN requests r ON r.id = a.request_id "
             "WHERE a.starts_at >= ? AND a.starts_at < ? AND r.status = 'confirmed' "
             "ORDER BY a.starts_at",
             (iso(start), iso(end)),
         )
         return [
-            Booked(int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5])
+            Booked(
+                int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5], r[6]
+            )
             for r in rows
         ]
 

@@ -32,6 +32,9 @@ class RequestRow:
     consent_at: str | None
     status: Status
     created_at: str
+    # The session the client chose and its length ('' and 0: not sure, or not a booking).
+    service: str = ""
+    minutes: int = 0
 
     @property
     def facts(self) -> RequestFacts:
@@ -50,14 +53,14 @@ class Ending:
 
 _COLUMNS = (
     "id, chat_id, username, first_name, kind, level, flags, name, phone, times, concern, "
-    "consent_at, status, created_at"
+    "consent_at, status, created_at, service, minutes"
 )
 
 
 def _row(r: aiosqlite.Row) -> RequestRow:
     return RequestRow(
         r[0], r[1], r[2], r[3], RequestKind(r[4]), r[5], tuple(json.loads(r[6])), r[7], r[8],
-        r[9], r[10], r[11], Status(r[12]), r[13],
+        r[9], r[10], r[11], Status(r[12]), r[13], r[14], int(r[15]),
     )  # fmt: skip
 
 
@@ -73,12 +76,12 @@ class Requests:
         now = now_iso()
         return await self.sql.insert(
             "INSERT INTO requests (chat_id, username, first_name, kind, level, flags, name, "
-            "phone, times, concern, consent_at, status, created_at, active_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            "phone, times, concern, consent_at, status, created_at, active_at, service, minutes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
             (
                 client.chat_id, client.username, client.first_name, req.kind.value, level,
                 json.dumps(list(req.flags)), req.name, req.phone, req.times, req.concern,
-                req.consent_at, now, now,
+                req.consent_at, now, now, req.service, req.minutes,
             ),
         )  # fmt: skip
 
@@ -169,7 +172,8 @@ class Requests:
         """Keep only the bare request: no name, phone, items, profile or consent time."""
         await self.sql.run(
             "UPDATE requests SET username = NULL, first_name = '', name = '', phone = '', "
-            "times = '', concern = '', flags = '[]', consent_at = NULL, redacted_at = ? "
+            "times = '', concern = '', flags = '[]', consent_at = NULL, service = '', minutes = 0, "
+            "redacted_at = ? "
             "WHERE id = ?",
             (now_iso(), request_id),
         )

@@ -189,4 +189,14 @@ MIGRATIONS: tuple[str, ...] = (
         spoken INTEGER NOT NULL
     );
     """,
+    # 9: a booking's session and length (the client's choice; '' and 0: not sure); an
+    # appointment's reminder (reminded_at: when it was queued, or when it was confirmed
+    # inside the reminder window, where the confirmation is the reminder); and a time after
+    # which an unsent message is no use (a reminder once the appointment has started).
+    """
+    ALTER TABLE requests ADD COLUMN service TEXT NOT NULL DEFAULT '';
+    ALTER TABLE requests ADD COLUMN minutes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE appointments ADD COLUMN reminded_at TEXT;
+    ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+    """,
 )

@@ -63,7 +63,8 @@ async def book(
         following = f"Health check ({group + 2} of 4)" if group < 3 else "What name"
         await client.tap("Done ➡️" if ticks.get(group) else "None of these", following)
     await client.tap(f"Use “{client.first_name}”", "best phone number")
-    await client.say("07700 900123", "When would suit you?")
+    await client.say("07700 900123", "Which session would you like?")
+    await client.tap("60-minute massage · £65", "When would suit you?")
     await client.tap("Weekday evenings", "When would suit you?")
     await client.tap("Done ➡️", "What would you like us to work on?")
     await client.tap("Neck and shoulders", "What would you like us to work on?")

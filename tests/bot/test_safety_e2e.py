@@ -210,7 +210,8 @@ async def test_not_sure_about_red_flags_shows_the_emergency_line(running: Runnin
         following = f"Health check ({group + 2} of 4)" if group < 3 else "What name"
         await client.tap("None of these", following)
     await client.tap("Use “Ann”", "best phone number")
-    await client.say("07700 900123", "When would suit you?")
+    await client.say("07700 900123", "Which session would you like?")
+    await client.tap("60-minute massage · £65", "When would suit you?")
     await client.tap("Any time", "When would suit you?")
     await client.tap("Done ➡️", "What would you like us to work on?")
     await client.tap("Skip ➡️", "Here's your request")

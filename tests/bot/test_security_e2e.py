@@ -207,7 +207,8 @@ async def test_formulas_typed_by_a_client_are_exported_as_text(
     for following in ("(2 of 4)", "(3 of 4)", "(4 of 4)", "What name"):
         await ann.tap("None of these", following)
     await ann.say("Ann", "best phone number")
-    await ann.say("07700 900123", "When would suit you?")
+    await ann.say("07700 900123", "Which session would you like?")
+    await ann.tap("60-minute massage · £65", "When would suit you?")
     await ann.say(evil, "What would you like us to work on?")
     await ann.say("-1+1 shoulders", "Here's your request")
     await ann.tap("✅ Send request", "is with our team")

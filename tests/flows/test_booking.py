@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -103,6 +103,7 @@ def give_details(chat: Chat) -> None:
     assert chat.replies[0].keys, "a share-my-number keyboard is offered"
     chat.text("07700 900 123")
     assert chat.state.phone == "+447700900123", "stored in E.164"
+    chat.tap("60-minute massage · £65")
     chat.tap("Weekday evenings")
     chat.text("Tuesday after 5pm")
     chat.tap("Neck and shoulders")
@@ -238,6 +239,11 @@ def test_a_question_at_a_booking_field_is_answered_and_never_stored(chat: Chat) 
     chat.text("07700 900 123")
     chat.text("how much is it?")
     assert "£" in chat.said()
+    assert chat.state.service == "" and stage_of(chat) is Stage.SERVICE
+    chat.text("the 90 minute one please")
+    assert (chat.state.service, chat.state.minutes) == ("90-minute massage", 90)
+    chat.text("how much is it?")
+    assert "£" in chat.said()
     assert chat.state.times_note == "" and stage_of(chat) is Stage.TIMES
     chat.text("Tuesday after 5pm")
     assert chat.state.times_note == "Tuesday after 5pm"
@@ -248,6 +254,7 @@ def test_preferred_times_follow_the_opening_hours(chat: Chat) -> None:
     answer_checklists(chat, {})
     chat.tap("Use “Ann”")
     chat.text("07700 900 123")
+    chat.tap("🤔 Not sure yet")
     # The demo clinic is closed on Sundays: no Sunday button, and a typed Sunday is corrected.
     assert "Saturdays" in chat.labels() and "Sundays" not in chat.labels()
     chat.text("Sunday 11am")
@@ -462,7 +469,7 @@ def test_phone_numbers_are_read_as_people_write_them(chat: Chat, typed: str, sto
     answer_checklists(chat, {})
     chat.tap("Use “Ann”")
     chat.text(typed)
-    assert chat.state.phone == stored and stage_of(chat) is Stage.TIMES
+    assert chat.state.phone == stored and stage_of(chat) is Stage.SERVICE
 
 
 @pytest.mark.parametrize("typed", ["07700 900", "0770090012", "12345678", "077009001234567"])
@@ -501,3 +508,73 @@ def test_answers_chosen_from_a_list_or_given_mid_request_have_no_miss_button(cha
     start_check(chat)
     chat.text("do you take card")
     assert "🤔 Not what I asked" not in chat.labels(), "the step comes back instead"
+
+
+def test_the_booking_asks_which_session_from_the_clinics_prices(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    assert "Which session would you like?" in chat.said()
+    assert chat.labels() == [
+        "30-minute focused session · £40",
+        "60-minute massage · £65",
+        "90-minute massage · £90",
+        "🤔 Not sure yet",
+        "↩️ Back",
+    ], "the priced items with a length, not the pack"
+    chat.text("the usual one")
+    assert "didn't catch which one" in chat.said() and stage_of(chat) is Stage.SERVICE
+    chat.tap("30-minute focused session · £40")
+    assert stage_of(chat) is Stage.TIMES
+    chat.tap("↩️ Back")
+    assert stage_of(chat) is Stage.SERVICE, "back from the times is the session again"
+    chat.tap("90-minute massage · £90")
+    chat.tap("Any time")
+    chat.tap("Done ➡️")
+    chat.tap("Skip ➡️")
+    assert "Session: 90-minute massage" in chat.said()
+    chat.tap("✏️ Change")
+    chat.tap("Session")
+    chat.tap("🤔 Not sure yet")
+    assert "Session: Not sure yet" in chat.said(), "back at the summary"
+    chat.tap("✅ Send request")
+    (request,) = chat.requests()
+    assert (request.service, request.minutes) == ("", 0)
+
+
+def test_a_session_typed_by_its_length_is_taken(chat: Chat) -> None:
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    chat.text("60 mins")
+    assert (chat.state.service, chat.state.minutes) == ("60-minute massage", 60)
+    chat.tap("Any time")
+    chat.tap("Done ➡️")
+    chat.tap("Skip ➡️")
+    chat.tap("✅ Send request")
+    (request,) = chat.requests()
+    assert (request.service, request.minutes) == ("60-minute massage", 60)
+
+
+def test_a_call_back_is_not_asked_for_a_session(chat: Chat) -> None:
+    chat.send(Command("book"))
+    chat.tap("📞 No — please call me instead")
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    (request,) = chat.requests()
+    assert (request.service, request.minutes) == ("", 0)
+    assert "Which session" not in chat.said()
+
+
+def test_a_clinic_without_sessions_with_a_length_is_not_asked(content: Content) -> None:
+    desk = replace(content.desk, services=())
+    chat = Chat(replace(content, desk=desk))
+    start_check(chat)
+    answer_checklists(chat, {})
+    chat.tap("Use “Ann”")
+    chat.text("07700 900 123")
+    assert stage_of(chat) is Stage.TIMES
+    chat.tap("↩️ Back")
+    assert stage_of(chat) is Stage.PHONE

@@ -30,7 +30,7 @@ def test_an_older_clinic_file_loads_with_the_new_texts_from_the_shipped_one(
     values = load_clinic().placeholders()
     shipped = load_messages(DEFAULT_MESSAGES_FILE, values)
     own = load_messages(older_copy(tmp_path, {"staff_declined": "Sorry, no."}), values)
-    filled = {"request_no": "3", "when": "Tuesday", "minutes": "60"}
+    filled = {"request_no": "3", "when": "Tuesday", "minutes": "60", "service": "a massage"}
     assert own.text("staff_confirmed_at", **filled) == shipped.text("staff_confirmed_at", **filled)
     assert own.text("staff_declined", request_no="3") == "Sorry, no."  # the clinic's own kept
     assert dict(own.staff_commands)["today"] == dict(shipped.staff_commands)["today"]

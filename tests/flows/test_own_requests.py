@@ -59,7 +59,7 @@ def test_a_second_request_offers_the_last_name_and_phone(content: Content) -> No
     assert "Last time you gave Ann Smith, 07700 900123" in ask.text
     data = next(b.action for row in ask.buttons for b in row if b.label.startswith("↩️ Use"))
     went = content.desk.handle(name_step, ANN, Press(data), NOW, known)
-    assert went.state.stage is Stage.TIMES
+    assert went.state.stage is Stage.SERVICE
     assert (went.state.name, went.state.phone) == ("Ann Smith", "+447700900123")
 
 

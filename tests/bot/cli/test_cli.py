@@ -104,8 +104,8 @@ def test_bare_command_without_a_token_chats_in_the_terminal() -> None:
 
 async def test_console_runs_the_whole_booking_and_a_staff_action(content: Content) -> None:
     script = iter(
-        ["/book", "1", "5", "8", "8", "8", "1", "07700 900123", "1", "6", "8", "1", "s1", "s1",
-         "quit"]
+        ["/book", "1", "5", "8", "8", "8", "1", "07700 900123", "2", "1", "6", "8", "1", "s1",
+         "s1", "quit"]
     )  # fmt: skip
     printed: list[str] = []
     await run_console(content, read=lambda _: next(script), out=printed.append)

@@ -160,6 +160,7 @@ async def book(desk: Desk, ticks: dict[int, list[str]] | None = None) -> int:
         await desk.tap("Done ➡️" if ticks.get(group) else "None of these")
     await desk.tap("Use “Ann”")
     await desk.say("07700 900123")
+    await desk.tap("60-minute massage · £65")
     await desk.tap("Weekday evenings")
     await desk.tap("Done ➡️")
     await desk.tap("Neck and shoulders")
