@@ -81,7 +81,8 @@ async def test_book_with_a_request_open_asks_and_a_second_reuses_name_and_phone(
         await ann.tap("None of these", following)
     name = api.last_message(ann.chat)
     assert "Last time you gave Ann, 07700 900123" in name.text
-    await ann.tap("↩️ Use the same name and phone", "When would suit you?")
+    await ann.tap("↩️ Use the same name and phone", "Which session would you like?")
+    await ann.tap("🤔 Not sure yet", "When would suit you?")
     await ann.tap("Saturdays", "When would suit you?")
     await ann.tap("Done ➡️", "What would you like us to work on?")
     await ann.tap("Skip ➡️", "Here's your request")

@@ -149,8 +149,12 @@ async def desk(content: Content, tmp_path: Path) -> AsyncIterator[Desk]:
         await storage.close()
 
 
-async def book(desk: Desk, ticks: dict[int, list[str]] | None = None) -> int:
-    """Go from /book to a sent request; return its number."""
+async def book(
+    desk: Desk,
+    ticks: dict[int, list[str]] | None = None,
+    session: str = "60-minute massage · £65",
+) -> int:
+    """Go from /book to a sent request (the session tapped); return its number."""
     ticks = ticks or {}
     await desk.say("/book")
     await desk.tap("✅ I agree")
@@ -160,7 +164,7 @@ async def book(desk: Desk, ticks: dict[int, list[str]] | None = None) -> int:
         await desk.tap("Done ➡️" if ticks.get(group) else "None of these")
     await desk.tap("Use “Ann”")
     await desk.say("07700 900123")
-    await desk.tap("60-minute massage · £65")
+    await desk.tap(session)
     await desk.tap("Weekday evenings")
     await desk.tap("Done ➡️")
     await desk.tap("Neck and shoulders")

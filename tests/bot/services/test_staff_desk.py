@@ -230,3 +230,37 @@ async def test_forget_deletes_the_appointment_time_with_the_request(desk: Desk) 
     await desk.tap("🗑 Yes, delete everything")
     assert await desk.storage.fetch_all("SELECT * FROM appointments") == []
     assert await desk.storage.fetch_all("SELECT * FROM time_asks") == []
+
+
+async def test_the_session_chosen_sets_the_length_of_the_slots_and_the_confirmation(
+    desk: Desk,
+) -> None:
+    number = await book(desk, session="90-minute massage · £90")
+    card = desk.card(number)
+    assert "Session: 90-minute massage (90 minutes)" in card.text
+    await desk.staff_tap("✅ Confirm", number)
+    card = desk.card(number)
+    assert "Confirm at which time?</b> (90 minutes)" in card.text
+    zone = desk.staff.content.clinic.time_zone
+    hours = desk.staff.content.desk.hours
+    assert hours is not None
+    for _, data in card.buttons:
+        if ":at:" in data:
+            start = slot_of(int(data.rsplit(":", 1)[1]), zone)
+            day = hours.days[start.weekday()]
+            assert day is not None and start.hour * 60 + start.minute + 90 <= day[1]
+    await desk.tap_first_slot(number)
+    told = desk.sender.last(42).text
+    assert "confirmed: 90-minute massage," in told and "(90 minutes)" in told
+    rows = await desk.storage.fetch_all("SELECT minutes, ends_at, starts_at FROM appointments")
+    assert rows[0][0] == 90
+    await desk.staff.command(None, "week", [])
+    await desk.outbox.flush()
+    assert "90-minute massage · 90 min" in desk.sender.last(STAFF_CHAT).text
+
+
+async def test_not_sure_books_the_usual_length_and_says_so_on_the_card(desk: Desk) -> None:
+    number = await book(desk, session="🤔 Not sure yet")
+    assert "Session: not sure yet" in desk.card(number).text
+    await desk.staff_tap("✅ Confirm", number)
+    assert "(60 minutes)" in desk.card(number).text
