@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +18,8 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 # The old name of privacy.request_days, accepted with the same meaning (every request).
 _OLD_REQUEST_DAYS = "closed_request_days"
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_URL = re.compile(r"^https?://[^\s/@]+(/\S*)?$")
 
 _TEXT_FIELDS = (
     "name",
@@ -50,6 +54,33 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """The clinic's CalDAV calendar: where it is and who the bot logs in as.
+
+    The password is never kept here (the loaded settings are saved in the content cache):
+    `password()` reads it from the environment variable named in the file when needed.
+    """
+
+    url: str  # the calendar collection itself, e.g. https://dav.example.com/staff/clinic/
+    user: str
+    password_env: str = "CALDAV_PASSWORD"
+    source: str = ""  # the settings file, to name in errors
+
+    def password(self, env: Mapping[str, str] | None = None) -> str:
+        """Return the password from its environment variable; ContentError if it is unset."""
+        value = (os.environ if env is None else env).get(self.password_env, "")
+        if not value:
+            raise ContentError(
+                self.source,
+                f"the environment variable {self.password_env} is not set "
+                "(it holds the calendar's password)",
+                "calendar",
+                "password_env",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The clinic's details, validated."""
 
@@ -65,6 +96,8 @@ class Clinic:
     country: str = "GB"
     # A thread with staff ends after this many hours without a message either way.
     thread_quiet_hours: int = 12
+    # The clinic's CalDAV calendar, if the settings name one.
+    calendar: CalendarSettings | None = None
 
     @property
     def name(self) -> str:
@@ -103,6 +136,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
             "minors",
             "country",
             "thread_quiet_hours",
+            "calendar",
         }
     )
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
@@ -132,6 +166,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         minimum_age=minimum_age,
         guardian_under=guardian_under,
         thread_quiet_hours=_hours(fields, "thread_quiet_hours", 12),
+        calendar=_calendar(fields),
     )
 
 
@@ -153,6 +188,26 @@ def _opening_hours(fields: Fields) -> dict[str, OpeningHours | None]:
             raise days.error(day, "closing time must be after opening time, within the day")
         hours[day] = OpeningHours(opens, closes)
     return hours
+
+
+def _calendar(fields: Fields) -> CalendarSettings | None:
+    if fields.data.get("calendar") is None:
+        return None
+    calendar = Fields(fields.path, "calendar", fields.mapping("calendar"))
+    calendar.unknown({"url", "user", "password_env"})
+    url = calendar.text("url")
+    if not _URL.match(url):
+        raise calendar.error(
+            "url",
+            "must be the calendar's address, starting with https:// or http:// "
+            "(no user or password in it)",
+        )
+    password_env = calendar.text("password_env", "CALDAV_PASSWORD")
+    if not _ENV_NAME.match(password_env):
+        raise calendar.error(
+            "password_env", "must be the name of an environment variable, e.g. CALDAV_PASSWORD"
+        )
+    return CalendarSettings(url, calendar.text("user"), password_env, str(fields.path))
 
 
 def _prices(fields: Fields) -> tuple[tuple[str, str], ...]:
@@ -201,4 +256,11 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-__all__ = ["DEFAULT_CLINIC_FILE", "Clinic", "ContentError", "OpeningHours", "load_clinic"]
+__all__ = [
+    "DEFAULT_CLINIC_FILE",
+    "CalendarSettings",
+    "Clinic",
+    "ContentError",
+    "OpeningHours",
+    "load_clinic",
+]
