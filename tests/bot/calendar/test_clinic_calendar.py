@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,9 +11,9 @@ import pytest
 from caldav.collection import Calendar as DavCalendar
 from caldav.davclient import DAVClient
 from icalendar import Calendar, Event
-from icalendar.enums import TRANSP
+from icalendar.enums import STATUS, TRANSP
 
-from bot.config.clinic import CalendarSettings
+from bot.config.clinic import CalendarSettings, ContentError, load_clinic
 from bot.services.calendar import CalendarUnavailable, ClinicCalendar
 from tests.bot.calendar.conftest import PASSWORD, USER, Radicale
 
@@ -150,3 +151,32 @@ async def test_no_answer_within_the_timeout_is_unavailable(radicale: Radicale) -
         calendar = ClinicCalendar(settings, PASSWORD, LONDON, timeout=0.3)
         with pytest.raises(CalendarUnavailable):
             await calendar.busy(*WEEK)
+
+
+async def test_a_repeating_event_blocks_each_of_its_times_and_a_cancelled_one_none(
+    settings: CalendarSettings,
+) -> None:
+    lunch = Event.new(
+        uid="lunch", summary="Lunch", start=datetime(2026, 12, 7, 13, tzinfo=LONDON),
+        end=datetime(2026, 12, 7, 14, tzinfo=LONDON),
+    )  # fmt: skip
+    lunch.add("rrule", {"freq": "daily", "count": 3})
+    add_directly(settings, lunch)
+    off = Event.new(
+        uid="off", summary="Meeting", status=STATUS.CANCELLED,
+        start=datetime(2026, 12, 8, 9, tzinfo=UTC), end=datetime(2026, 12, 8, 10, tzinfo=UTC),
+    )  # fmt: skip
+    add_directly(settings, off)
+    days = [datetime(2026, 12, d, tzinfo=UTC) for d in (7, 8, 9)]
+    assert await clinic_calendar(settings).busy(*WEEK) == [(at(d, 13), at(d, 14)) for d in days]
+
+
+def test_the_clinics_calendar_comes_from_its_settings(settings: CalendarSettings) -> None:
+    clinic = load_clinic()
+    assert ClinicCalendar.of(clinic) is None  # the demo has no calendar
+    with_calendar = dataclasses.replace(clinic, calendar=settings)
+    calendar = ClinicCalendar.of(with_calendar, {"CALDAV_PASSWORD": PASSWORD})
+    assert calendar is not None and calendar.url == settings.url
+    assert PASSWORD not in repr(calendar)
+    with pytest.raises(ContentError, match="CALDAV_PASSWORD is not set"):
+        ClinicCalendar.of(with_calendar, {})
