@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +23,8 @@ _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
 # A duration: "24h", "2h", "90m", "1h30m", "2d".
 _DURATION = re.compile(r"^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
 _LONGEST_SESSION = 8 * 60
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_URL = re.compile(r"^https?://[^\s/@]+(/\S*)?$")
 
 _TEXT_FIELDS = (
     "name",
@@ -55,6 +59,33 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """The clinic's CalDAV calendar: where it is and who the bot logs in as.
+
+    The password is never kept here (the loaded settings are saved in the content cache):
+    `password()` reads it from the environment variable named in the file when needed.
+    """
+
+    url: str  # the calendar collection itself, e.g. https://dav.example.com/staff/clinic/
+    user: str
+    password_env: str = "CALDAV_PASSWORD"
+    source: str = ""  # the settings file, to name in errors
+
+    def password(self, env: Mapping[str, str] | None = None) -> str:
+        """Return the password from its environment variable; ContentError if it is unset."""
+        value = (os.environ if env is None else env).get(self.password_env, "")
+        if not value:
+            raise ContentError(
+                self.source,
+                f"the environment variable {self.password_env} is not set "
+                "(it holds the calendar's password)",
+                "calendar",
+                "password_env",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The clinic's details, validated."""
 
@@ -77,6 +108,8 @@ class Clinic:
     # A client cancelling or moving an appointment closer than this to its start is shown
     # the cancellation policy before it is final.
     late_cancel: timedelta = timedelta(hours=24)
+    # The clinic's CalDAV calendar, if the settings name one.
+    calendar: CalendarSettings | None = None
 
     @property
     def name(self) -> str:
@@ -117,6 +150,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
             "thread_quiet_hours",
             "reminder_before",
             "late_cancellation",
+            "calendar",
         }
     )
     text = {name: fields.text(name) for name in _TEXT_FIELDS}
@@ -151,6 +185,7 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         thread_quiet_hours=_hours(fields, "thread_quiet_hours", 12),
         reminder_before=None if reminder.lower() == "off" else _duration(fields, "reminder_before"),
         late_cancel=_duration(fields, "late_cancellation", "24h"),
+        calendar=_calendar(fields),
     )
 
 
@@ -172,6 +207,26 @@ def _opening_hours(fields: Fields) -> dict[str, OpeningHours | None]:
             raise days.error(day, "closing time must be after opening time, within the day")
         hours[day] = OpeningHours(opens, closes)
     return hours
+
+
+def _calendar(fields: Fields) -> CalendarSettings | None:
+    if fields.data.get("calendar") is None:
+        return None
+    calendar = Fields(fields.path, "calendar", fields.mapping("calendar"))
+    calendar.unknown({"url", "user", "password_env"})
+    url = calendar.text("url")
+    if not _URL.match(url):
+        raise calendar.error(
+            "url",
+            "must be the calendar's address, starting with https:// or http:// "
+            "(no user or password in it)",
+        )
+    password_env = calendar.text("password_env", "CALDAV_PASSWORD")
+    if not _ENV_NAME.match(password_env):
+        raise calendar.error(
+            "password_env", "must be the name of an environment variable, e.g. CALDAV_PASSWORD"
+        )
+    return CalendarSettings(url, calendar.text("user"), password_env, str(fields.path))
 
 
 def _prices(fields: Fields) -> list[tuple[str, str, int]]:
@@ -237,4 +292,11 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-__all__ = ["DEFAULT_CLINIC_FILE", "Clinic", "ContentError", "OpeningHours", "load_clinic"]
+__all__ = [
+    "DEFAULT_CLINIC_FILE",
+    "CalendarSettings",
+    "Clinic",
+    "ContentError",
+    "OpeningHours",
+    "load_clinic",
+]

@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.store import dbfile
 from bot.store.appointments import Appointments
+from bot.store.calendar_writes import CalendarWrites
 from bot.store.chats import Chats
 from bot.store.handoffs import Handoffs
 from bot.store.inbox import Inbox
@@ -45,6 +46,7 @@ class Transaction:
         self.unanswered = Unanswered(sql)
         self.learned = Learned(sql)
         self.appointments = Appointments(sql)
+        self.calendar_writes = CalendarWrites(sql)
         self.outbox = Outbox(sql, self.queued)
 
 
@@ -58,6 +60,7 @@ class Storage:
         # Statements on their own, outside any transaction (the delivery worker, the inbox).
         self.outbox = Outbox(alone)
         self.inbox = Inbox(alone)
+        self.calendar_writes = CalendarWrites(alone)  # the calendar worker's pushes
         # Set by a deletion (/forget) so that the inbox checkpoints once its update is gone.
         self.checkpoint_after_update = False
 

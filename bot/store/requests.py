@@ -189,8 +189,18 @@ class Requests:
         return [Ending(int(r[0]), bool(r[1]), bool(r[2])) for r in rows]
 
     async def delete(self, ids: list[int]) -> None:
-        """Delete these requests, their staff actions and appointment times."""
+        """Delete these requests, their staff actions and appointment times.
+
+        A write to the clinic's calendar still waiting for one of them becomes the bare
+        removal of its event: the client's details go now, and the event (which has their
+        name) goes from the calendar once it can be reached.
+        """
         if ids:
+            bare = (
+                "UPDATE calendar_writes SET action = 'remove', starts_at = NULL, ends_at = NULL, "
+                "summary = '', description = '', version = version + 1 WHERE request_id IN "
+            )
+            await self.sql.run(f"{bare}({marks(ids)})", ids)
             for table in ("appointments", "time_asks"):
                 await self.sql.run(
                     f"DELETE FROM {table} WHERE request_id IN ({marks(ids)})",  # noqa: S608

@@ -200,3 +200,29 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN expires_at TEXT;
     """,
 )
+
+# MIGRATIONS entry 10: writes to the clinic's CalDAV
+# calendar that have not reached it yet, one per request (a later write replaces the
+# earlier one, `version` counting the replacements so that a write pushed meanwhile is
+# not taken for the new one). Queued in the transaction that confirms, moves or cancels
+# an appointment, deleted once the calendar has it, tried again later (`tries`,
+# `next_try_at`) while the calendar is down. No link to requests: a request's deletion
+# turns its pending write into a bare removal of its event (uid only, no client data),
+# which outlives it until the calendar has taken it.
+CALENDAR_WRITES_MIGRATION = """
+    CREATE TABLE calendar_writes (
+        request_id INTEGER PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('put', 'remove')),
+        uid TEXT NOT NULL,
+        starts_at TEXT,
+        ends_at TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 1,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL
+    );
+    CREATE INDEX calendar_writes_due ON calendar_writes (next_try_at);
+    """
+
+MIGRATIONS = (*MIGRATIONS, CALENDAR_WRITES_MIGRATION)
