@@ -11,6 +11,8 @@ from html import escape
 from bot.config.content import Content
 from bot.services import appointment_times as times
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.appointment_times import CalendarBusy
+from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, slot_choice, spoken_check
 from bot.services.teaching import Learning, TeachDesk
@@ -24,6 +26,7 @@ from flows.replies import Reply
 from flows.state import Conversation, Stage
 
 log = logging.getLogger(__name__)
+_OFFERS_SLOTS = (rules.StaffAction.CONFIRM, rules.StaffAction.CONFIRM_SPOKEN)
 INVALID_THREAD = "That conversation is no longer here (deleted after the retention period)."
 
 
@@ -46,6 +49,8 @@ class StaffService:
     clock: Callable[[], datetime] = field(default=utc_now)
     # What staff taught the bot, shared with the conversation service (one of its users).
     learning: Learning | None = None
+    # The clinic's calendar, if the clinic settings name one.
+    calendar: CalendarSync | None = None
 
     def __post_init__(self) -> None:
         if self.learning is None:
@@ -80,6 +85,7 @@ class StaffService:
             number = button[0]
         else:
             return rules.INVALID.notice
+        busy = await self._calendar_busy(number, slot, button)  # before: it may take seconds
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.chats.claim_update(update_id):
                 return "Already done."
@@ -88,21 +94,48 @@ class StaffService:
                 return rules.gone(number).notice
             await tx.appointments.stop_asking(req.id)  # any tap ends waiting for a typed time
             if slot is not None:
-                step, what = await self._pick(tx, req, slot), "slot"
+                step, what = await self._pick(tx, req, slot, busy), "slot"
             elif other is not None:
                 step, what = rules.other_time(req.facts, other[1]), "other_time"
             else:
                 assert button is not None
                 step, what = rules.press(req.facts, button[1]), button[1].value
-            await self._apply(tx, req, step, staff, message_id)
+            await self._apply(tx, req, step, staff, message_id, busy)
+        self._wake_calendar()
         log.info("event=staff_action request=%s action=%s", req.id, what)
         return step.notice
 
-    async def _pick(self, tx: Transaction, req: RequestRow, slot: rules.SlotTap) -> rules.StaffStep:
+    async def _calendar_busy(
+        self,
+        number: int,
+        slot: rules.SlotTap | None,
+        button: tuple[int, rules.StaffAction] | None,
+    ) -> CalendarBusy | None:
+        """Read what is busy in the calendar for a tap that checks a time or offers slots."""
+        if self.calendar is None:
+            return None
+        now = self.clock()
+        if slot is not None:  # the time is checked, and the slots offered again if taken
+            start = slot_of(slot.key, self.content.clinic.time_zone)
+            periods = [times.offer_period(now), times.check_period(start)]
+        elif button is not None and button[1] in _OFFERS_SLOTS:
+            periods = [times.offer_period(now)]
+        else:
+            return None
+        return await times.read_calendar(self.calendar, number, *periods)
+
+    def _wake_calendar(self) -> None:
+        """Push what a committed change queued for the calendar now."""
+        if self.calendar is not None:
+            self.calendar.wake()
+
+    async def _pick(
+        self, tx: Transaction, req: RequestRow, slot: rules.SlotTap, busy: CalendarBusy | None
+    ) -> rules.StaffStep:
         """Decide a tap on a time: still free, inside the hours (unless confirmed anyway)
         and ahead of now?"""
         start = slot_of(slot.key, self.content.clinic.time_zone)
-        verdict = await times.verdict(tx, self.content, req, start)
+        verdict = await times.verdict(tx, self.content, req, start, busy)
         taken = start <= self.clock() or (not slot.anyway and not verdict.fine)
         return rules.pick_slot(req.facts, start, taken=taken, spoken=slot.spoken)
 
@@ -113,8 +146,12 @@ class StaffService:
         step: rules.StaffStep,
         staff: StaffMember,
         message_id: int | None,
+        busy: CalendarBusy | None = None,
     ) -> None:
-        """Store what a staff tap decided, show the card again and tell the client."""
+        """Store what a staff tap decided, show the card again and tell the client.
+
+        `busy`: what the calendar had busy, read before the transaction (for the slots).
+        """
         values: dict[str, str] = {"request_no": str(req.id)}
         for effect in step.effects:
             match effect:
@@ -124,12 +161,13 @@ class StaffService:
                 case rules.BookAppointment(start=start):
                     minutes = length_of(req.minutes)
                     await tx.appointments.add(req.id, start, minutes, staff.name)
+                    await self._to_calendar(tx, req, start, minutes)
                     zone = self.content.clinic.time_zone
                     values["when"] = spoken(start, minutes, zone)
                     values["minutes"] = str(minutes)
                     values["service"] = req.service or self.content.messages.text("session")
                 case rules.ShowCard(spoken_check=spoken_check, slots=slots):
-                    await self._show(tx, req, message_id, spoken_check, slots)
+                    await self._show(tx, req, message_id, spoken_check, slots, busy)
                 case rules.AskTime(spoken=spoken_to) if message_id is not None:
                     await tx.appointments.ask_time(
                         req.id, self.staff_chat_id, message_id, spoken_to
@@ -145,16 +183,36 @@ class StaffService:
                         req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id
                     )
 
+    async def _to_calendar(
+        self, tx: Transaction, req: RequestRow, start: datetime, minutes: int
+    ) -> None:
+        """Queue a confirmed appointment's event for the clinic's calendar (pushed once the
+        transaction is committed and the calendar woken).
+
+        Staff's view, and no more: the request number, the session and the client's name.
+        Never the phone number, the health answers or what the client wants worked on.
+        """
+        if self.calendar is None:
+            return
+        service = req.service or "Session"
+        summary = f"#{req.id} {service}: {req.name or req.first_name or 'client'}"
+        description = f"Request #{req.id} · {minutes} minutes · Details in the staff chat"
+        end = start + timedelta(minutes=minutes)
+        await self.calendar.queue_put(tx, req.id, start, end, summary, description)
+
     async def reply(
         self, update_id: int | None, reply_to: int, text: str, staff: StaffMember
     ) -> bool:
         """Deliver a staff reply to the client a staff-chat message was about."""
+        moment = times.read(text, self.content, self.clock())
+        busy = await self._typed_busy(reply_to, moment)  # before: it may take seconds
         async with self.storage.transaction() as tx:
             if update_id is not None and not await tx.chats.claim_update(update_id):
                 return False
             asked = await tx.appointments.time_asked(self.staff_chat_id, reply_to)
             if asked is not None:  # a card waiting for the time staff type (Other time)
-                await self._typed_time(tx, *asked, text, staff, reply_to)
+                await self._typed_time(tx, *asked, moment, staff, reply_to, busy)
+                self._wake_calendar()
                 return True
             chat_id = await tx.staff_messages.client_of(self.staff_chat_id, reply_to)
             if chat_id is None:
@@ -172,6 +230,17 @@ class StaffService:
             await tx.outbox.enqueue(self.staff_chat_id, method, payload, Purpose.STAFF)
         log.info("event=staff_reply_delivered")
         return True
+
+    async def _typed_busy(self, reply_to: int, moment: datetime | str) -> CalendarBusy | None:
+        """Read what is busy in the calendar at a time typed in reply to a card waiting
+        for one (any other reply, or one that is no time, needs nothing from it)."""
+        if self.calendar is None or isinstance(moment, str):
+            return None
+        async with self.storage.reading() as tx:
+            asked = await tx.appointments.time_asked(self.staff_chat_id, reply_to)
+        if asked is None:
+            return None
+        return await times.read_calendar(self.calendar, asked[0], times.check_period(moment))
 
     async def _staff_wrote(self, tx: Transaction, chat_id: int, text: str) -> Reply:
         """Open or carry on the client's thread with staff; return what the client is sent."""
@@ -264,16 +333,24 @@ class StaffService:
         message_id: int | None,
         spoken_to: bool = False,
         slots: bool = False,
+        busy: CalendarBusy | None = None,
     ) -> None:
         if message_id is None:
             return
         html, buttons = await self._html(tx, req), request_buttons(req)
         if slots:
-            found = await times.free(tx, self.content, req, self.clock())
+            now = self.clock()
+            if busy is None and self.calendar is not None:
+                # Every path to the slots reads the calendar before its transaction; one
+                # that does not still counts it (holding the transaction meanwhile).
+                busy = await times.read_calendar(self.calendar, req.id, times.offer_period(now))
+            found = await times.free(tx, self.content, req, now, busy)
             zone = self.content.clinic.time_zone
             html, buttons = slot_choice(
                 req, html, found.starts, found.fell_back, length_of(req.minutes), zone, spoken_to
             )
+            if busy is not None and not busy.reached:
+                html += f"\n{times.CALENDAR_DOWN}"
             buttons.insert(-1, [times.other_time(req, spoken_to)])
         elif spoken_to:
             html, buttons = spoken_check(req, html)
@@ -295,24 +372,26 @@ class StaffService:
         )
 
     async def _typed_time(
-        self, tx: Transaction, request_id: int, spoken_to: bool, text: str,
-        staff: StaffMember, card: int,
+        self, tx: Transaction, request_id: int, spoken_to: bool, moment: datetime | str,
+        staff: StaffMember, card: int, busy: CalendarBusy | None,
     ) -> None:  # fmt: skip
-        """Read the time staff typed in reply to a card after *Other time*, and confirm it
-        (or say what is wrong with it, with *Confirm anyway*)."""
+        """Confirm the time staff typed in reply to a card after *Other time* (read by
+        `times.read`: the moment, or what is wrong with the text), or say what is wrong
+        with it, with *Confirm anyway*."""
         req = await tx.requests.get(request_id)
         if req is None or req.status.final:
             await tx.appointments.stop_asking(request_id)
             await self._note(tx, card, f"Request #{request_id} can no longer be confirmed.")
             return
-        moment = times.read(text, self.content, self.clock())
         if isinstance(moment, str):
             await self._note(tx, card, moment)
             return
-        verdict = await times.verdict(tx, self.content, req, moment)
-        if not verdict.fine:
+        if busy is None and self.calendar is not None:  # the card began waiting meanwhile
+            busy = await times.read_calendar(self.calendar, req.id, times.check_period(moment))
+        verdict = await times.verdict(tx, self.content, req, moment, busy)
+        if not verdict.fine or (busy is not None and not busy.reached):
             html, buttons = times.warn(
-                await self._html(tx, req), req, self.content, moment, verdict, spoken_to
+                await self._html(tx, req), req, self.content, moment, verdict, spoken_to, busy
             )
             await self._edit(tx, req, card, html, buttons)
             return
