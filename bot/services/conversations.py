@@ -10,6 +10,7 @@ from html import escape
 
 from bot.config.content import Content
 from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
+from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
 from bot.services.staff_views import (
@@ -67,6 +68,8 @@ class ConversationService:
     staff_chat_id: int
     staff_cap: tuple[int, timedelta] = STAFF_CAP
     clock: Callable[[], datetime] = field(default=utc_now)
+    # The clinic's calendar, if the clinic settings name one.
+    calendar: CalendarSync | None = None
 
     async def handle(
         self,
@@ -104,6 +107,8 @@ class ConversationService:
                 await tx.chats.save_state(client.chat_id, step.state.to_json())
             replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
         if forgotten:
+            if self.calendar is not None:
+                self.calendar.wake()  # the client's events go from the calendar now
             await self.storage.checkpoint()  # or the -wal file keeps what was deleted
             self.storage.checkpoint_after_update = True  # and again once its update is gone
         log.info(
@@ -153,7 +158,7 @@ class ConversationService:
             elif isinstance(effect, WithdrawRequest):
                 calls += await self._withdraw(tx, client, effect.number)
             elif isinstance(effect, Forget):
-                calls += await forget_client(tx, client.chat_id, self.staff_chat_id)
+                calls += await forget_client(tx, client.chat_id, self.staff_chat_id, self.calendar)
             elif isinstance(effect, ForwardToStaff):
                 ref = await tx.handoffs.add(client.chat_id, "in", effect.text)
                 open_requests = await tx.requests.open_of_chat(client.chat_id)

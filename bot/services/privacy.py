@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from bot.services.api_calls import StaffCall
+from bot.services.calendar_sync import CalendarSync
 from bot.store.database import Transaction
 from bot.store.outbox import ABOUT_REQUESTS, Purpose
 from bot.store.staff_messages import About
@@ -15,8 +16,14 @@ log = logging.getLogger(__name__)
 _ON_REQUEST = "at the client's request"
 
 
-async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[StaffCall]:
-    """Delete every row about a client; return the staff-chat edits and notice to send."""
+async def forget_client(
+    tx: Transaction, chat_id: int, staff_chat: int, calendar: CalendarSync | None = None
+) -> list[StaffCall]:
+    """Delete every row about a client; return the staff-chat edits and notice to send.
+
+    With the clinic's calendar, their appointments' events are queued for removal (wake
+    the calendar once the transaction is committed).
+    """
     # A booking hold outlives /forget: its alert stays, bare, until staff tap Contacted.
     held = await tx.chats.held_request(chat_id)
     requests = await tx.requests.of_chat(chat_id, keep=held)
@@ -42,6 +49,7 @@ async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[
         calls.append(StaffCall("sendMessage", {"chat_id": staff_chat, "text": notice}))
     await tx.outbox.forget_about(ABOUT_REQUESTS, ids)
     await tx.outbox.forget_about((Purpose.HANDOFF,), handoffs)
+    await remove_events(tx, calendar, ids)
     await tx.requests.delete(ids)
     await tx.unanswered.forget_chat(chat_id)
     await tx.handoffs.delete(handoffs)
@@ -49,6 +57,18 @@ async def forget_client(tx: Transaction, chat_id: int, staff_chat: int) -> list[
     await tx.outbox.forget_chat(chat_id)
     log.info("event=client_forgotten requests=%s", len(requests))
     return calls
+
+
+async def remove_events(tx: Transaction, calendar: CalendarSync | None, ids: list[int]) -> None:
+    """Queue the removal of the calendar events of requests about to be deleted.
+
+    Deleting a request turns a write still waiting into a bare removal; an event already
+    written has none waiting, and needs this (the event has the client's name).
+    """
+    if calendar is None:
+        return
+    for request_id in await tx.appointments.booked_among(ids):
+        await calendar.queue_remove(tx, request_id)
 
 
 async def strip_held_alert(

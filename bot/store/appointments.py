@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.store.sql import Sql, iso, now_iso
+from bot.store.sql import Sql, iso, marks, now_iso
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,18 @@ class Appointments:
             str(r[3]),
             datetime.fromisoformat(r[4]),
         )
+
+    async def booked_among(self, ids: list[int]) -> list[int]:
+        """Return which of these requests have an appointment (and so an event, with a
+        calendar)."""
+        if not ids:
+            return []
+        rows = await self.sql.rows(
+            f"SELECT request_id FROM appointments WHERE request_id IN ({marks(ids)}) "  # noqa: S608
+            "ORDER BY request_id",
+            ids,
+        )
+        return [int(r[0]) for r in rows]
 
     async def busy(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """Return the appointments overlapping a period, as (start, end) times."""

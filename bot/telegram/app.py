@@ -34,6 +34,8 @@ from telegram.ext import (
 
 from bot.config.content import Content
 from bot.config.settings import Settings
+from bot.services.calendar import CalendarUnavailable, ClinicCalendar
+from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.conversations import ConversationService
 from bot.services.retention import purge_expired
@@ -69,10 +71,13 @@ def build_application(
     flood_limit: tuple[int, float] = FLOOD_LIMIT,
     busy_retry: BusyRetry | None = None,
     clock: Callable[[], datetime] = utc_now,
+    calendar: ClinicCalendar | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with every handler, the outbox worker and the error handler.
 
     `error_handler` is called in addition to the built-in one (tests collect errors with it).
+    `calendar`: the clinic's calendar (`ClinicCalendar.of`), if its settings name one: its
+    worker runs next to the outbox's, and the Application closes it when it stops.
     """
     assert settings.token is not None, "a token is required to run in Telegram"
     assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
@@ -97,14 +102,19 @@ def build_application(
     outbox = Outbox(storage, app.bot, staff_chat_id=staff_chat)
     app.bot_data["outbox"] = outbox
     app.bot_data["commands"] = _menus(content, staff_chat)
-    service = ConversationService(content, storage, staff_chat, clock=clock)
+    sync = (
+        None if calendar is None else CalendarSync(storage, calendar, content.clinic, clock=clock)
+    )
+    app.bot_data["calendar_sync"] = sync
+    service = ConversationService(content, storage, staff_chat, clock=clock, calendar=sync)
     clients = ClientHandlers(service, outbox, busy_retry)
     # What staff teach from /unanswered reaches both services at once.
     learning = Learning(content, storage, [service])
     app.bot_data["learning"] = learning
     staff_service = StaffService(
-        content, storage, staff_chat, settings.staff_user_ids, clock=clock, learning=learning
-    )
+        content, storage, staff_chat, settings.staff_user_ids, clock=clock, learning=learning,
+        calendar=sync,
+    )  # fmt: skip
     staff = StaffHandlers(staff_service, outbox)
     guard = FloodGuard(*flood_limit, content.messages.text("slow_down"))
     app.add_handler(TypeHandler(Update, guard.check), group=-1)
@@ -138,8 +148,9 @@ def build_application(
 
     async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
         await purge_expired(
-            storage, clinic.retention_days, clinic.request_days, staff_chat=staff_chat
-        )
+            storage, clinic.retention_days, clinic.request_days, staff_chat=staff_chat,
+            calendar=sync,
+        )  # fmt: skip
         outbox.wake()  # the staff-chat messages of what was deleted are edited now
 
     app.job_queue.run_repeating(
@@ -218,6 +229,9 @@ async def _start_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if pending:
         log.info("event=outbox_resume pending=%s", pending)
     app.bot_data["outbox_task"] = asyncio.create_task(outbox.run(), name="outbox")
+    sync: CalendarSync | None = app.bot_data["calendar_sync"]
+    if sync is not None:
+        app.bot_data["calendar_task"] = asyncio.create_task(sync.run(), name="calendar")
     await _register_commands(app)
 
 
@@ -250,10 +264,16 @@ async def _register_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 
 async def _stop_worker(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    task: asyncio.Task[None] | None = app.bot_data.pop("outbox_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for name in ("outbox_task", "calendar_task"):
+        task: asyncio.Task[None] | None = app.bot_data.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     outbox: Outbox = app.bot_data["outbox"]
     await outbox.record_accepted()
+    sync: CalendarSync | None = app.bot_data["calendar_sync"]
+    if sync is not None:
+        # A write cut short is still queued: it is pushed again at the next start.
+        with contextlib.suppress(CalendarUnavailable):
+            await sync.calendar.close()

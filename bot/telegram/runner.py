@@ -12,6 +12,7 @@ from telegram.error import InvalidToken
 
 from bot.config.content import Content
 from bot.config.settings import Settings, SettingsError
+from bot.services.calendar import ClinicCalendar
 from bot.store.database import Storage
 from bot.telegram.app import build_application, start_application, stop_application
 
@@ -19,18 +20,26 @@ log = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings, content: Content, webhook_url: str | None = None) -> int:
-    """Run until stopped; return the exit code."""
-    asyncio.run(_serve(settings, content, webhook_url))
+    """Run until stopped; return the exit code.
+
+    A calendar in the clinic settings without its password in the environment is a
+    ContentError (one line naming the file, `calendar` and `password_env`), before anything
+    starts.
+    """
+    calendar = ClinicCalendar.of(content.clinic)
+    asyncio.run(_serve(settings, content, webhook_url, calendar))
     return 0
 
 
-async def _serve(settings: Settings, content: Content, webhook_url: str | None) -> None:
+async def _serve(
+    settings: Settings, content: Content, webhook_url: str | None, calendar: ClinicCalendar | None
+) -> None:
     storage = await Storage.open(settings.db_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    app = build_application(settings, content, storage)
+    app = build_application(settings, content, storage, calendar=calendar)
     started = False
     try:
         try:
@@ -40,9 +49,10 @@ async def _serve(settings: Settings, content: Content, webhook_url: str | None) 
             raise SettingsError(refused_token_line(exc, settings)) from None
         started = True
         log.info(
-            "event=started clinic=%r mode=%s",
+            "event=started clinic=%r mode=%s calendar=%s",
             content.clinic.name,
             "webhook" if webhook_url else "polling",
+            "no" if calendar is None else "yes",
         )
         await stop.wait()
         log.info("event=stopping")
