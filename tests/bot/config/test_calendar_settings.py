@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import CalendarSettings, ContentError, load_clinic
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.cli.test_cli import GOOD_TOKEN, assert_one_line_error, cli
 from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "thread_quiet_hours: 12\n"
@@ -45,6 +45,17 @@ def test_a_calendar_block_is_read_and_the_password_comes_from_the_environment(
         f"{path}: entry 'calendar': field 'password_env': the environment variable "
         "CLINIC_CAL_PW is not set (it holds the calendar's password)"
     )
+
+
+def test_run_without_the_calendar_password_exits_with_one_line_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    path = clinic_file(tmp_path, GOOD)
+    env = {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "STAFF_CHAT_ID": "-100", "CLINIC_CONFIG": str(path),
+           "CLINIC_DB": str(tmp_path / "bot.sqlite3")}  # fmt: skip
+    result = cli("run", env=env)
+    assert_one_line_error(result, str(path), "'calendar'", "'password_env'", "CLINIC_CAL_PW")
+    assert not (tmp_path / "bot.sqlite3").exists(), "refused before anything started"
 
 
 def test_the_password_variable_defaults_to_caldav_password(tmp_path: Path) -> None:
