@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +47,11 @@ def load_content(
     """
     files = (clinic_file, kb_file, messages_file, screening_file, safety_file, examples_file)
     content = cached(files, lambda: _build(*files), Content)
+    calendar = content.clinic.calendar
+    if calendar is not None and calendar.source != str(clinic_file):
+        # A copy made from the same bytes under another name: errors name this file.
+        clinic = replace(content.clinic, calendar=replace(calendar, source=str(clinic_file)))
+        content = replace(content, clinic=clinic)
     second = content.safety.check.second
     if second is not None:  # a copy keeps what was learned, not how to read a message
         second.model.describe_with(content.safety.check.describe)

@@ -113,3 +113,17 @@ def test_only_the_most_recently_used_copies_are_kept(cache: Path, tmp_path: Path
     before = _copies(cache)
     load_content(DEFAULT_CLINIC_FILE)
     assert set(_copies(cache)) == set(before), "the shipped files' copy is still there"
+
+
+def test_a_copy_of_the_same_file_under_another_name_names_that_file(
+    cache: Path, tmp_path: Path
+) -> None:
+    text = DEFAULT_CLINIC_FILE.read_text(encoding="utf-8")
+    block = "calendar:\n  url: https://dav.example.com/cal/\n  user: staff\n"
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "clinic.yaml").write_text(text + block, encoding="utf-8")
+    load_content(tmp_path / "first" / "clinic.yaml")
+    calendar = load_content(tmp_path / "second" / "clinic.yaml").clinic.calendar
+    assert calendar is not None
+    assert calendar.source == str(tmp_path / "second" / "clinic.yaml"), "read back, renamed"
