@@ -12,6 +12,7 @@ from bot.config.content import Content
 from bot.services import appointment_times as times
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
 from bot.services.clock import utc_now
+from bot.services.ics import appointment_ics, ics_file_name
 from bot.services.staff_views import request_buttons, request_html, slot_choice, spoken_check
 from bot.services.teaching import Learning, TeachDesk
 from bot.store.database import Storage, Transaction
@@ -123,7 +124,9 @@ class StaffService:
                     req = replace(req, status=status)
                 case rules.BookAppointment(start=start):
                     minutes = length_of(req.minutes)
-                    await tx.appointments.add(req.id, start, minutes, staff.name)
+                    before = self.content.clinic.reminder_before
+                    remind = before is not None and start - before > self.clock()
+                    await tx.appointments.add(req.id, start, minutes, staff.name, remind)
                     zone = self.content.clinic.time_zone
                     values["when"] = spoken(start, minutes, zone)
                     values["minutes"] = str(minutes)
@@ -138,12 +141,35 @@ class StaffService:
                     await self._edit(tx, req, message_id, html, [[times.back(req)]])
                 case rules.ReleaseHold():
                     await tx.chats.release_hold(req.chat_id)
-                case rules.TellClient(key=key):
+                case rules.TellClient(key=key, appointment=booked):
+                    if booked:  # the file first: the buttons stay on the newest message
+                        await self._calendar_file(tx, req)
                     text = self.content.messages.text(key, **values)
-                    method, payload = to_api_call(Reply(text), req.chat_id)
+                    buttons = self.content.desk.appointments.buttons(req.id) if booked else ()
+                    method, payload = to_api_call(Reply(text, buttons), req.chat_id)
                     await tx.outbox.enqueue(
                         req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id
                     )
+
+    async def _calendar_file(self, tx: Transaction, req: RequestRow) -> None:
+        """Queue the client's calendar file of a request's confirmed appointment."""
+        appointment = await tx.appointments.of(req.id)
+        if appointment is None:
+            return
+        moves = sum(
+            a == rules.StaffAction.CLIENT_MOVE for a, _, _ in await tx.requests.actions_of(req.id)
+        )
+        end = appointment.start + timedelta(minutes=appointment.minutes)
+        service = req.service or self.content.messages.text("session").capitalize()
+        ics = appointment_ics(
+            self.content.clinic, req.id, appointment.start, end, service, sequence=moves
+        )
+        payload = {
+            "chat_id": req.chat_id,
+            "document": {"name": ics_file_name(req.id), "text": ics.decode()},
+            "caption": self.content.messages.text("ics_caption"),
+        }
+        await tx.outbox.enqueue(req.chat_id, "sendDocument", payload, Purpose.STAFF_ACTION, req.id)
 
     async def reply(
         self, update_id: int | None, reply_to: int, text: str, staff: StaffMember
