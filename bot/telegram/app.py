@@ -36,6 +36,7 @@ from bot.config.content import Content
 from bot.config.settings import Settings
 from bot.services.clock import utc_now
 from bot.services.conversations import ConversationService
+from bot.services.reminders import CHECK_EVERY, Reminders
 from bot.services.retention import purge_expired
 from bot.services.staff_desk import StaffService
 from bot.services.teaching import Learning
@@ -69,6 +70,7 @@ def build_application(
     flood_limit: tuple[int, float] = FLOOD_LIMIT,
     busy_retry: BusyRetry | None = None,
     clock: Callable[[], datetime] = utc_now,
+    reminder_interval: float = CHECK_EVERY,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with every handler, the outbox worker and the error handler.
 
@@ -144,6 +146,15 @@ def build_application(
 
     app.job_queue.run_repeating(
         purge, interval=timedelta(days=1), first=timedelta(minutes=1), name="retention"
+    )
+    reminders = Reminders(content, storage, clock)
+
+    async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await reminders.queue_due():
+            outbox.wake()
+
+    app.job_queue.run_repeating(
+        remind, interval=reminder_interval, first=timedelta(seconds=1), name="reminders"
     )
     return app
 

@@ -8,13 +8,22 @@ from icalendar import Calendar
 
 from bot.store.appointments import AppointmentRow
 from flows.events import Press
-from tests.bot.services.conftest import STAFF_CHAT, Desk, book
+from tests.bot.services.conftest import STAFF, STAFF_CHAT, Desk, book
 
 
-async def confirmed(desk: Desk) -> int:
+async def confirmed(desk: Desk, days: int = 4) -> int:
+    """Book and confirm an appointment at 11:00 about `days` days ahead (never a Sunday)."""
     number = await book(desk)
+    zone = desk.staff.content.clinic.time_zone
+    day = (datetime.now(zone) + timedelta(days=days)).date()
+    if day.weekday() == 6:
+        day += timedelta(days=1)
     await desk.staff_tap("✅ Confirm", number)
-    await desk.tap_first_slot(number)
+    await desk.staff_tap("✏️ Other time", number)
+    card = desk.card(number)
+    assert await desk.staff.reply(None, card.message_id, f"{day.day}/{day.month} 11:00", STAFF)
+    await desk.outbox.flush()
+    assert "🗓" in desk.card(number).text, desk.card(number).text
     return number
 
 
@@ -94,7 +103,6 @@ async def test_reschedule_reopens_the_request_with_the_new_times(desk: Desk) -> 
     assert "✅ Confirm" in [label for label, _ in card.buttons], "staff confirm it again"
     notice = desk.sender.last(STAFF_CHAT).text
     assert "asked to move" in notice and "New preferred times: Saturdays" in notice
-    desk.staff.clock = desk.clients.clock
     await desk.staff_tap("✅ Confirm", number)
     await desk.tap_first_slot(number)
     new_start = await start_of(desk, number)
