@@ -258,7 +258,7 @@ class Outbox:
             # A small text file kept in the payload (an appointment's .ics): its name and text.
             file = kwargs.pop("document")
             data = str(file["text"]).encode()
-            kwargs["document"] = InputFile(data, filename=str(file["name"]), attach=True)
+            kwargs["document"] = InputFile(data, filename=str(file["name"]))
             return await self.bot.send_document(**kwargs)
         return await self.bot.send_message(**kwargs)
 
