@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from functools import partial
@@ -150,7 +151,12 @@ def build_application(
     reminders = Reminders(content, storage, clock)
 
     async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await reminders.queue_due():
+        try:
+            queued = await reminders.queue_due()
+        except sqlite3.Error as exc:  # e.g. locked for long: the next round queues them
+            log.warning("event=reminders_deferred error=%s", type(exc).__name__)
+            return
+        if queued:
             outbox.wake()
 
     app.job_queue.run_repeating(
