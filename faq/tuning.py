@@ -56,7 +56,9 @@ class Tuning:
     # entry on an unrelated message: its scores say less, and the decision asks more of
     # them. Each entry's thresholds move from the `lean_` values towards those above as
     # its ways of asking grow to `rich_phrasings` (on a log scale; one way is 15% there,
-    # four 35%, twenty 66%). Tuned on knowledge bases cut to 3, 6, 12 and 30 alternates.
+    # four 35%, twenty 66%). Refitted (2026-12-07) on the base cut to 3 alternates and
+    # on the full one, over every labelled set: a thin entry needs a closer wording to
+    # answer on wording alone, or the classifier's firmer agreement (`lean_agreed_…`).
     rich_phrasings: int = 100
     lean_answer: float = 0.66
     lean_margin: float = 0.0
