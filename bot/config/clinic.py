@@ -171,7 +171,9 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     if guardian_under < minimum_age:
         raise minors.error("guardian_under", "must be at least minimum_age")
     prices = _prices(fields)
-    reminder = fields.text("reminder_before", "24h")
+    # YAML reads a bare `off` as false.
+    reminders_off = fields.data.get("reminder_before") is False
+    reminder = "off" if reminders_off else fields.text("reminder_before", "24h")
     return Clinic(
         text=text,
         hours=_opening_hours(fields),
