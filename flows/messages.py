@@ -101,6 +101,7 @@ TEXTS = _spec(
         "staff_confirmed_at": "request_no when minutes service",
         "session": "",
         "ics_caption": "",
+        "ics_cancel_caption": "",
         "reminder": "service when minutes request_no",
         "ap_coming": "when",
         "ap_kept": "when",

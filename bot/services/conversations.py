@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from html import escape
 
 from bot.config.content import Content
-from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
+from bot.services.api_calls import (
+    StaffCall,
+    staff_call,
+    staff_calls,
+    to_api_call,
+)
+from bot.services.calendar_file import calendar_file_call
 from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
@@ -217,6 +223,9 @@ class ConversationService:
             return []
         if isinstance(change, CancelAppointment):
             step = rules.client_cancel(req.facts, change.late)
+            if step.effects:  # the file that takes the event out of the client's calendar
+                call = await calendar_file_call(tx, self.content, req, appointment, cancelled=True)
+                await tx.outbox.enqueue(req.chat_id, *call, Purpose.REPLY)
         else:
             step = rules.client_move(req.facts, change.late)
             if step.effects:

@@ -11,8 +11,8 @@ from html import escape
 from bot.config.content import Content
 from bot.services import appointment_times as times
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
+from bot.services.calendar_file import calendar_file_call
 from bot.services.clock import utc_now
-from bot.services.ics import appointment_ics, ics_file_name
 from bot.services.staff_views import request_buttons, request_html, slot_choice, spoken_check
 from bot.services.teaching import Learning, TeachDesk
 from bot.store.database import Storage, Transaction
@@ -154,22 +154,9 @@ class StaffService:
     async def _calendar_file(self, tx: Transaction, req: RequestRow) -> None:
         """Queue the client's calendar file of a request's confirmed appointment."""
         appointment = await tx.appointments.of(req.id)
-        if appointment is None:
-            return
-        moves = sum(
-            a == rules.StaffAction.CLIENT_MOVE for a, _, _ in await tx.requests.actions_of(req.id)
-        )
-        end = appointment.start + timedelta(minutes=appointment.minutes)
-        service = req.service or self.content.messages.text("session").capitalize()
-        ics = appointment_ics(
-            self.content.clinic, req.id, appointment.start, end, service, sequence=moves
-        )
-        payload = {
-            "chat_id": req.chat_id,
-            "document": {"name": ics_file_name(req.id), "text": ics.decode()},
-            "caption": self.content.messages.text("ics_caption"),
-        }
-        await tx.outbox.enqueue(req.chat_id, "sendDocument", payload, Purpose.STAFF_ACTION, req.id)
+        if appointment is not None:
+            call = await calendar_file_call(tx, self.content, req, appointment)
+            await tx.outbox.enqueue(req.chat_id, *call, Purpose.STAFF_ACTION, req.id)
 
     async def reply(
         self, update_id: int | None, reply_to: int, text: str, staff: StaffMember

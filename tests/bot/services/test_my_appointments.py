@@ -60,8 +60,12 @@ async def test_cancelling_well_ahead_frees_the_time_and_tells_staff(desk: Desk) 
     asked = await desk.tap("❌ Can't make it")
     assert "Cancel your appointment on" in asked.text
     assert "cancellation policy" not in asked.text, "outside the window: no policy"
-    done = await desk.tap("Yes, cancel it")
-    assert "is cancelled" in done.text
+    file = await desk.tap("Yes, cancel it")
+    assert any("is cancelled" in m.text for m in desk.sender.in_chat(42)), "said, in place"
+    assert file.text.startswith("📎")
+    (event,) = Calendar.from_ical(file.file).walk("VEVENT")
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    assert Calendar.from_ical(file.file)["METHOD"] == "CANCEL", "it leaves their calendar"
     assert await booked(desk, number) is None, "the time is free again"
     card = desk.card(number)
     assert "❌ Appointment cancelled by the client" in card.text and card.buttons == []
