@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import load_content
 from contentfile import read_yaml
-from faq.evaluate import Report, evaluate, parse_cases
+from faq.evaluate import Case, Report, evaluate, parse_cases
 from faq.kb import KnowledgeBase
 from faq.matcher import Matcher
 
@@ -32,6 +32,20 @@ def figures(report: Report) -> tuple[float, float, float]:
     """Return the shares right, wrong and unsure (no answer where one was expected)."""
     right, wrong = report.accuracy, report.wrong_answer_rate
     return right, wrong, 1 - right - wrong
+
+
+def first_right(matcher: Matcher, sets: list[tuple[Path, list[Case]]]) -> float:
+    """Return the share of on-topic messages whose best candidate is an acceptable entry.
+
+    This bounds what any decision threshold can reach: an answer is right only if the
+    ranking put the right entry first.
+    """
+    on_topic = [case for _, cases in sets for case in cases if case.expect]
+    hits = 0
+    for case in on_topic:
+        candidates = matcher.decide(case.q).candidates
+        hits += bool(candidates) and candidates[0].entry.id in case.expect
+    return hits / max(1, len(on_topic))
 
 
 def main() -> None:
@@ -71,7 +85,8 @@ def main() -> None:
             )
         r, w = right / total, wrong / total
         print(f"{name:<20} {'pooled':<36} {total:>8} {r:>7.1%} {w:>6.1%} {1 - r - w:>7.1%}{spread}")
-        print(f"{name:<20} matcher built in {load_ms:.0f} ms")
+        print(f"{name:<20} matcher built in {load_ms:.0f} ms; {first_right(matcher, sets):.1%} of "
+              "on-topic messages have the right entry ranked first")  # fmt: skip
     print("right: the right FAQ answered (or, off-topic, none); wrong: a wrong FAQ answered; "
           "unsure: 'did you mean…' or the fallback instead of an answer")  # fmt: skip
 

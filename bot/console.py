@@ -50,6 +50,12 @@ class ConsoleBot:
             del self.buttons[chat]
         return True
 
+    async def send_document(self, **kw: Any) -> Any:
+        """Say a file was sent (the appointment's calendar file), by its name."""
+        name = getattr(kw.get("document"), "filename", "a file")
+        text = f"📎 {name} (a file to add to your calendar)"
+        return self._show("sendMessage", {**kw, "text": text})
+
     def _show(self, endpoint: str, kw: dict[str, Any]) -> Any:
         chat = int(kw.get("chat_id", 0))
         message_id = int(kw.get("message_id") or self._next_id)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 class Tuning:
     """Thresholds of the decision; the defaults were tuned on tests/faq/cases and held-out sets."""
 
-    answer: float = 0.5
-    margin: float = 0.05
+    answer: float = 0.52
+    margin: float = 0.02
     suggest: float = 0.35
     suggest_window: float = 0.25  # suggestions score at most this far below the best
     max_suggestions: int = 3
@@ -23,13 +23,13 @@ class Tuning:
     keyword_evidence: float = 0.75
     common_weight: float = 0.8
     everyday_idf_cap: float = 2.0
-    coverage_share: float = 0.5  # of the wording score; the rest is the best phrasing's fit
+    coverage_share: float = 0.25  # of the wording score; the rest is the best phrasing's fit
     # A term this light cannot change which phrasing fits best: skip walking its postings.
     negligible: float = 0.05
     novelty: float = 0.5
     sentence_blend: float = 0.5  # share of the whole message's score in a sentence's
     # Character-level similarity (rapidfuzz), only for the best few entries to stay fast...
-    fuzzy: float = 0.1
+    fuzzy: float = 0.2
     fuzzy_top: int = 3
     fuzzy_phrasings: int = 10  # ...against each one's phrasings sharing the most words
     # English's most frequent words (the spell checker's list) count as everyday words.
@@ -47,24 +47,26 @@ class Tuning:
     # answer's words say what the topic is about when it has few ways of asking.
     answer_examples: float = 1.0
     support_weight: float = 0.2  # its share in the ranking
-    agreed_answer: float = 0.35  # lexical score enough when both pick the same entry...
-    agreed_support: float = 0.7  # ...and the classifier is at least this sure
-    veto_support: float = 0.9  # no answer when the classifier is this sure of another...
+    agreed_answer: float = 0.41  # lexical score enough when both pick the same entry...
+    agreed_support: float = 0.82  # ...and the classifier is at least this sure
+    veto_support: float = 0.99  # no answer when the classifier is this sure of another...
     veto_gap: float = 0.2  # (a veto needs the other entry's wording this close)
-    least_support: float = 0.15  # ...or finds the best entry this unlikely
+    least_support: float = 0.14  # ...or finds the best entry this unlikely
     # An entry with few ways of asking scores lower on a paraphrase, and so does every
     # entry on an unrelated message: its scores say less, and the decision asks more of
     # them. Each entry's thresholds move from the `lean_` values towards those above as
     # its ways of asking grow to `rich_phrasings` (on a log scale; one way is 15% there,
-    # four 35%, twenty 66%). Tuned on knowledge bases cut to 3, 6, 12 and 30 alternates.
+    # four 35%, twenty 66%). Refitted (2026-12-07) on the base cut to 3 alternates and
+    # on the full one, over every labelled set: a thin entry needs a closer wording to
+    # answer on wording alone, or the classifier's firmer agreement (`lean_agreed_…`).
     rich_phrasings: int = 100
-    lean_answer: float = 0.6
-    lean_margin: float = 0.05
-    lean_least_support: float = 0.15
-    lean_veto_support: float = 0.65
-    lean_veto_gap: float = 0.2
-    lean_agreed_answer: float = 0.45
-    lean_agreed_support: float = 0.8
+    lean_answer: float = 0.66
+    lean_margin: float = 0.0
+    lean_least_support: float = 0.14
+    lean_veto_support: float = 1.0
+    lean_veto_gap: float = 0.37
+    lean_agreed_answer: float = 0.23
+    lean_agreed_support: float = 0.93
 
     def typo_edits(self, word: str) -> int:
         """Return how many edits may turn this word into a known one."""

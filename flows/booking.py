@@ -10,6 +10,7 @@ from flows.details import DEFAULT_REGION, Details, action
 from flows.events import Client, Contact, Event, NonText, Press, Step, Text, UrgentAlert
 from flows.hours import WeekHours
 from flows.messages import Messages
+from flows.my_appointments import kept
 from flows.replies import Button, Reply
 from flows.screening import Level, Questionnaire
 from flows.state import Conversation, RequestKind, Stage
@@ -73,6 +74,8 @@ class Booking:
         """Go back one step (None at consent: there is nothing before it but the menu)."""
         if state.stage is Stage.CONSENT:
             return None
+        if state.moving:
+            return kept(state, self.messages)
         if state.stage is Stage.CHECK and state.group == 0:
             new = replace(state, stage=Stage.CONSENT, selected=(), flags=(), consent_at=None)
             return Step(new, (self.current(new, client),))

@@ -18,7 +18,7 @@ from flows.appointments import (
     service_typed,
     typed_time_problem,
 )
-from flows.events import Client, Contact, Event, Step, SubmitRequest, Text
+from flows.events import Client, Contact, Event, MoveAppointment, Step, SubmitRequest, Text
 from flows.hours import DAYS, WeekHours
 from flows.messages import REQUEST_NO, Messages
 from flows.replies import Button, Key, KeyboardKind, Reply, rows
@@ -243,6 +243,12 @@ class Details:
         return Step(step.state, (ok, *step.replies), step.effects)
 
     def _next(self, state: Conversation, client: Client) -> Step:
+        if state.moving:
+            # New preferred times for a confirmed appointment: sent, and that is all.
+            times = self._times(state)
+            move = MoveAppointment(state.moving, times, state.moving_late)
+            said = self.messages.text("ap_moved", request_no=str(state.moving), times=times)
+            return Step(state.reset(), (Reply(said),), (move,))
         order = _ORDER if self.services else tuple(s for s in _ORDER if s is not Stage.SERVICE)
         stage = Stage.CONFIRM if state.editing else order[order.index(state.stage) + 1]
         new = replace(state, stage=stage, editing=False)

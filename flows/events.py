@@ -119,6 +119,23 @@ class WithdrawRequest:
 
 
 @dataclass(frozen=True)
+class CancelAppointment:
+    """Cancel the client's confirmed appointment (`late`: inside the cancellation window)."""
+
+    number: int
+    late: bool
+
+
+@dataclass(frozen=True)
+class MoveAppointment:
+    """Free the client's confirmed appointment and reopen its request with new times."""
+
+    number: int
+    times: str
+    late: bool
+
+
+@dataclass(frozen=True)
 class Forget:
     """Delete everything held about the client, withdraw open requests, tell staff."""
 
@@ -130,6 +147,8 @@ Effect = (
     | SafetyAlert
     | ForwardToStaff
     | WithdrawRequest
+    | CancelAppointment
+    | MoveAppointment
     | Forget
 )
 

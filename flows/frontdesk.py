@@ -8,7 +8,7 @@ typed during a request), `handoff` (talking to staff), `booking`, `own_requests`
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from faq.kb import Entry
 from faq.matcher import Matcher
@@ -24,6 +24,7 @@ from flows.known import Known
 from flows.menu import menu
 from flows.messages import Messages
 from flows.mid_request import MidRequest
+from flows.my_appointments import MyAppointments, moving, parse_ap_action
 from flows.own_requests import CHANGE, NEW, OwnRequests, parse_my_action
 from flows.replies import Button, Reply
 from flows.safety_content import Safety
@@ -52,6 +53,8 @@ class FrontDesk:
     thread_quiet: timedelta = thread.DEFAULT_QUIET
     # The sessions a client can book (the clinic's priced items with a length).
     services: tuple[Service, ...] = ()
+    # Cancelling or moving an appointment closer than this to its start shows the policy.
+    late_cancel: timedelta = timedelta(hours=24)
 
     @property
     def booking(self) -> Booking:
@@ -61,7 +64,13 @@ class FrontDesk:
     @property
     def own(self) -> OwnRequests:
         """Return what is said about the client's own requests."""
-        return OwnRequests(self.messages)
+        return OwnRequests(self.messages, self.appointments)
+
+    @property
+    def appointments(self) -> MyAppointments:
+        """Return what the client can do about their confirmed appointments."""
+        zone = self.hours.zone if self.hours is not None else UTC
+        return MyAppointments(self.messages, zone, self.late_cancel)
 
     @property
     def faq(self) -> FaqReplies:
@@ -175,6 +184,8 @@ class FrontDesk:
                 return self._booking_press(state, client, event, action, now)
             case Press(action=action) if (mine := parse_my_action(action)) is not None:
                 return self._mine(state, known, *mine, now)
+            case Press(action=action) if (ap := parse_ap_action(action)) is not None:
+                return self._appointment(state, client, known, *ap, now)
             case Press(action=action):
                 return self._press(state, client, action, now, known)
             case _ if in_flow:
@@ -252,6 +263,21 @@ class FrontDesk:
             return step
         name, phone = known.last_details
         return replace(step, state=replace(step.state, prev_name=name, prev_phone=phone))
+
+    def _appointment(
+        self,
+        state: Conversation,
+        client: Client,
+        known: Known,
+        verb: str,
+        number: int,
+        now: datetime,
+    ) -> Step:
+        """A tap on *Can't make it*, *Reschedule* or *I'll be there*."""
+        step = self.appointments.press(state, known, verb, number, now)
+        if moving(step.state):
+            return replace(step, replies=(*step.replies, self.booking.current(step.state, client)))
+        return step
 
     def _mine(
         self, state: Conversation, known: Known, verb: str, number: int | None, now: datetime

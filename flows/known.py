@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flows.staff import Status
 from flows.state import RequestKind
@@ -18,6 +19,16 @@ class OwnRequest:
 
 
 @dataclass(frozen=True)
+class OwnAppointment:
+    """One of the client's confirmed appointments that has not started yet."""
+
+    number: int  # its request
+    start: datetime
+    minutes: int
+    service: str
+
+
+@dataclass(frozen=True)
 class Known:
     """Facts the front desk needs and cannot know from the conversation alone."""
 
@@ -27,3 +38,5 @@ class Known:
     requests: tuple[OwnRequest, ...] = ()
     # The name and phone of the client's latest request, for a second one in one tap.
     last_details: tuple[str, str] | None = None
+    # The client's confirmed appointments still ahead, earliest first.
+    appointments: tuple[OwnAppointment, ...] = ()

@@ -100,6 +100,20 @@ TEXTS = _spec(
         "staff_confirmed": "request_no",
         "staff_confirmed_at": "request_no when minutes service",
         "session": "",
+        "ics_caption": "",
+        "ics_cancel_caption": "",
+        "reminder": "service when minutes request_no",
+        "ap_coming": "when",
+        "ap_kept": "when",
+        "ap_cancel_ask": "when",
+        "ap_late": "",
+        "ap_cancelled": "when request_no",
+        "ap_move_ask": "when",
+        "ap_move_times": "when",
+        "ap_moved": "request_no times",
+        "ap_move_left": "",
+        "ap_gone": "request_no",
+        "my_appointment": "request_no when",
         "staff_needs_note": "request_no",
         "staff_declined": "request_no",
         "staff_contacted": "request_no",
@@ -109,6 +123,8 @@ _BUTTON_VALUES = {
     "use_name": "first_name",
     "withdraw": "request_no",
     "change_request": "request_no",
+    "ap_cancel_n": "request_no",
+    "ap_move_n": "request_no",
 }
 BUTTONS: dict[str, frozenset[str]] = {
     name: frozenset(_BUTTON_VALUES.get(name, "").split())
@@ -117,7 +133,9 @@ BUTTONS: dict[str, frozenset[str]] = {
         "cancel change_name change_phone change_service change_times change_areas back "
         "forget_yes forget_no "
         "cancel_yes cancel_no not_asked leave_thread withdraw withdraw_yes withdraw_no "
-        "book_another change_request keep_request same_details service_not_sure"
+        "book_another change_request keep_request same_details service_not_sure cant_make_it "
+        "reschedule coming cancel_appointment cancel_yes_appointment keep_appointment move_yes "
+        "ap_cancel_n ap_move_n"
     ).split()
 }
 CHOICES = ("times", "areas")

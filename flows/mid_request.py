@@ -11,6 +11,7 @@ from flows.details import action, clean_name, clean_phone
 from flows.events import Client, Step
 from flows.faq_replies import MAX_MATCH_CHARS, FaqReplies
 from flows.menu import menu
+from flows.my_appointments import kept
 from flows.replies import Button, Reply
 from flows.state import Conversation, Stage
 
@@ -33,6 +34,8 @@ class MidRequest:
         """
         m = self.faq.messages
         control = m.control(text)
+        if state.moving and control in ("cancel", "menu", "back"):
+            return kept(state, m)
         if control in ("cancel", "menu"):
             if state.stage is Stage.CONSENT:
                 return Step(state.reset(), (menu(m, m.text("cancelled")),))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flows.events import Step, WithdrawRequest
 from flows.known import Known, OwnRequest
 from flows.messages import Messages, plain
+from flows.my_appointments import MyAppointments
 from flows.replies import Button, Reply
 from flows.state import Conversation, RequestKind
 
@@ -39,6 +40,7 @@ class OwnRequests:
     """What the client hears about their own requests."""
 
     messages: Messages
+    appointments: MyAppointments | None = None
 
     def asks_about(self, text: str) -> bool:
         """Say whether a typed message asks about the client's requests ("did you get it?")."""
@@ -46,13 +48,18 @@ class OwnRequests:
         return any(f" {phrase} " in padded for phrase in self.messages.request_words)
 
     def status(self, state: Conversation, known: Known) -> Step:
-        """List the client's open requests and where each stands, with Withdraw buttons."""
+        """List the client's confirmed appointments still ahead (with Cancel and Move
+        buttons) and open requests and where each stands (with Withdraw buttons)."""
         m = self.messages
-        if not known.requests:
+        if not known.requests and not known.appointments:
             book = Button(m.button("book"), "book")
             return Step(state, (Reply(m.text("my_none"), ((book,),)),))
         lines = [m.text("my_list")]
         buttons: list[tuple[Button, ...]] = []
+        if self.appointments is not None:
+            booked, moves = self.appointments.status_lines(known)
+            lines += booked
+            buttons += moves
         for req in known.requests:
             lines.append(f"• #{req.number} {self._kind(req)}: {m.text('my_' + req.status.value)}")
             label = m.button("withdraw", request_no=str(req.number))

@@ -26,6 +26,7 @@ class Status(StrEnum):
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"  # a confirmed appointment the client cancelled
 
     @property
     def final(self) -> bool:
@@ -33,7 +34,7 @@ class Status(StrEnum):
         return self in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({Status.CONFIRMED, Status.DECLINED, Status.WITHDRAWN})
+FINAL_STATUSES = frozenset({Status.CONFIRMED, Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED})
 OPEN_STATUSES = tuple(s for s in Status if s not in FINAL_STATUSES)
 
 
@@ -47,6 +48,8 @@ class StaffAction(StrEnum):
     CONTACTED = "contacted"
     BACK = "back"  # leave the spoken-to check without confirming
     WITHDRAW = "withdraw"  # the client's, from their chat: never a button on a staff card
+    CLIENT_CANCEL = "client_cancel"  # the client cancelled the appointment (their chat)
+    CLIENT_MOVE = "client_move"  # the client asked to move it: the request is open again
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,13 @@ ACTIONS: dict[StaffAction, ActionInfo] = {
         "✅ Confirmed (client spoken to about the flagged items)",
     ),
     StaffAction.WITHDRAW: ActionInfo(Status.WITHDRAWN, "", "↩️ Withdrawn"),
+    StaffAction.CLIENT_CANCEL: ActionInfo(Status.CANCELLED, "", "❌ Appointment cancelled"),
+    StaffAction.CLIENT_MOVE: ActionInfo(Status.OPEN, "", "🔁 Asked to move the appointment"),
 }
+# The actions only a client takes, from their own chat: never accepted from a button.
+CLIENT_ACTIONS = frozenset(
+    {StaffAction.WITHDRAW, StaffAction.CLIENT_CANCEL, StaffAction.CLIENT_MOVE}
+)
 # Who is recorded on a request's card for an action the client took.
 BY_CLIENT = "the client"
 # The message key the client is sent after each action on a booking or call-back.
@@ -121,10 +130,19 @@ class BookAppointment:
 
 
 @dataclass(frozen=True)
+class DropAppointment:
+    """Free the appointment's time: no longer busy, out of the calendar, no reminder."""
+
+
+@dataclass(frozen=True)
 class TellClient:
-    """Send the client a message (a key of messages.yaml; {request_no} filled in)."""
+    """Send the client a message (a key of messages.yaml; {request_no} filled in).
+
+    `appointment`: the confirmation of a time, with *Can't make it* and *Reschedule* and
+    the calendar file."""
 
     key: str
+    appointment: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +163,14 @@ class AskTime:
 
 
 StaffEffect = (
-    SetStatus | ShowCard | BookAppointment | AskTime | TellClient | ReleaseHold | EndThread
+    SetStatus
+    | ShowCard
+    | BookAppointment
+    | DropAppointment
+    | AskTime
+    | TellClient
+    | ReleaseHold
+    | EndThread
 )
 
 
@@ -168,8 +193,8 @@ def parse_button(data: str) -> tuple[int, StaffAction] | None:
     number, _, action = rest.partition(":")
     if prefix != _PREFIX or not number.isdigit() or action not in _ACTION_VALUES:
         return None
-    if action == StaffAction.WITHDRAW.value:
-        return None  # only the client withdraws, from their own chat
+    if StaffAction(action) in CLIENT_ACTIONS:
+        return None  # only the client withdraws, cancels or moves, from their own chat
     return int(number), StaffAction(action)
 
 
@@ -310,7 +335,7 @@ def pick_slot(req: RequestFacts, start: datetime, *, taken: bool, spoken: bool) 
             SetStatus(action, info.status),
             BookAppointment(start),
             ShowCard(),
-            TellClient("staff_confirmed_at"),
+            TellClient("staff_confirmed_at", appointment=True),
         ),
     )
 
@@ -334,6 +359,34 @@ def withdraw(req: RequestFacts) -> StaffStep:
     return StaffStep(
         f"↩️ The client withdrew request #{req.id}.",
         (SetStatus(StaffAction.WITHDRAW, info.status), ShowCard()),
+    )
+
+
+def client_cancel(req: RequestFacts, late: bool) -> StaffStep:
+    """Decide what a client cancelling their confirmed appointment does (`late`: inside
+    the late-cancellation window); the notice goes to the staff chat."""
+    if req.status is not Status.CONFIRMED or req.kind is not RequestKind.BOOKING:
+        return StaffStep(f"Request #{req.id} has no appointment to cancel.")
+    info = ACTIONS[StaffAction.CLIENT_CANCEL]
+    notice = f"❌ The client cancelled the appointment of request #{req.id}"
+    notice += " — late: inside the cancellation window." if late else "."
+    return StaffStep(
+        notice,
+        (SetStatus(StaffAction.CLIENT_CANCEL, info.status), DropAppointment(), ShowCard()),
+    )
+
+
+def client_move(req: RequestFacts, late: bool) -> StaffStep:
+    """Decide what a client asking to move their confirmed appointment does: the time is
+    freed and the request is open again with their new preferred times."""
+    if req.status is not Status.CONFIRMED or req.kind is not RequestKind.BOOKING:
+        return StaffStep(f"Request #{req.id} has no appointment to move.")
+    info = ACTIONS[StaffAction.CLIENT_MOVE]
+    notice = f"🔁 The client asked to move the appointment of request #{req.id}"
+    notice += " — late: inside the cancellation window." if late else "."
+    return StaffStep(
+        notice,
+        (SetStatus(StaffAction.CLIENT_MOVE, info.status), DropAppointment(), ShowCard()),
     )
 
 

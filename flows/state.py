@@ -64,6 +64,10 @@ class Conversation:
     # The name and phone of the client's last request, offered again in one tap.
     prev_name: str = ""
     prev_phone: str = ""
+    # Moving a confirmed appointment: its request, and whether inside the cancellation
+    # window (new preferred times are asked for; nothing changes until they are sent).
+    moving: int = 0
+    moving_late: bool = False
     # The time of the last message in a thread with staff (ISO, UTC), empty before the first.
     thread_at: str = ""
 

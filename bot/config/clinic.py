@@ -130,6 +130,7 @@ class Clinic:
         values["emergency"] = self.text["emergency_number"]
         values["clinic_phone"] = self.text["phone"]
         values["crisis_line"] = self.text["crisis_line"]
+        values["clinic.late_cancellation"] = said_duration(self.late_cancel)
         values["minimum_age"] = str(self.minimum_age)
         values["guardian_under"] = str(self.guardian_under)
         return values
@@ -170,7 +171,9 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
     if guardian_under < minimum_age:
         raise minors.error("guardian_under", "must be at least minimum_age")
     prices = _prices(fields)
-    reminder = fields.text("reminder_before", "24h")
+    # YAML reads a bare `off` as false.
+    reminders_off = fields.data.get("reminder_before") is False
+    reminder = "off" if reminders_off else fields.text("reminder_before", "24h")
     return Clinic(
         text=text,
         hours=_opening_hours(fields),
@@ -187,6 +190,18 @@ def load_clinic(path: Path | str = DEFAULT_CLINIC_FILE) -> Clinic:
         late_cancel=_duration(fields, "late_cancellation", "24h"),
         calendar=_calendar(fields),
     )
+
+
+def said_duration(length: timedelta) -> str:
+    """Say a duration in words: "24 hours", "90 minutes", "2 days", "1 hour 30 minutes"."""
+    minutes = int(length.total_seconds()) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest and days > 1:
+        return f"{days} days"
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    return " ".join(parts)
 
 
 def _opening_hours(fields: Fields) -> dict[str, OpeningHours | None]:

@@ -82,8 +82,9 @@ def _build(
     hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)
     quiet = timedelta(hours=clinic.thread_quiet_hours)
     desk = FrontDesk(
-        matcher, messages, questionnaire, safety, hours, clinic.country, quiet, clinic.services
-    )
+        matcher, messages, questionnaire, safety, hours, clinic.country, quiet, clinic.services,
+        clinic.late_cancel,
+    )  # fmt: skip
     return Content(clinic, kb, matcher, messages, questionnaire, safety, desk)
 
 

@@ -109,6 +109,14 @@ def _key(key: Key) -> KeyboardButton:
     return KeyboardButton(key.label, request_contact=key.kind is KeyboardKind.CONTACT)
 
 
+def document_call(chat_id: int, name: str, data: bytes, caption: str) -> ApiCall:
+    """Return the call that sends a small text file (its name and text kept in the payload,
+    read back by the delivery worker)."""
+    payload = {"chat_id": chat_id, "document": {"name": name, "text": data.decode()},
+               "caption": caption}  # fmt: skip
+    return "sendDocument", payload
+
+
 def fit_text(text: str) -> str:
     """Cut a plain text to Telegram's limit, counted as Telegram does (UTF-16 code units)."""
     limit = MessageLimit.MAX_TEXT_LENGTH

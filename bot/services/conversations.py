@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from html import escape
 
 from bot.config.content import Content
-from bot.services.api_calls import StaffCall, staff_call, staff_calls, to_api_call
+from bot.services.api_calls import (
+    StaffCall,
+    staff_call,
+    staff_calls,
+    to_api_call,
+)
+from bot.services.calendar_file import calendar_file_call
 from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
@@ -21,21 +27,25 @@ from bot.services.staff_views import (
 )
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
+from bot.store.requests import RequestRow
 from bot.store.staff_messages import About
 from flows import staff as rules
+from flows.appointments import spoken
 from flows.events import (
+    CancelAppointment,
     Client,
     Event,
     Forget,
     ForwardToStaff,
     LogUnanswered,
+    MoveAppointment,
     SafetyAlert,
     Step,
     SubmitRequest,
     UrgentAlert,
     WithdrawRequest,
 )
-from flows.known import Known, OwnRequest
+from flows.known import Known, OwnAppointment, OwnRequest
 from flows.messages import REQUEST_NO
 from flows.safety import SafetyKind
 from flows.staff_cap import over_cap, staff_bound
@@ -68,7 +78,8 @@ class ConversationService:
     staff_chat_id: int
     staff_cap: tuple[int, timedelta] = STAFF_CAP
     clock: Callable[[], datetime] = field(default=utc_now)
-    # The clinic's calendar, if the clinic settings name one.
+    # The clinic's calendar, if it has one: cancelled and moved appointments, and those of
+    # a client who uses /forget, leave it.
     calendar: CalendarSync | None = None
 
     async def handle(
@@ -122,7 +133,11 @@ class ConversationService:
         to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
         still_open, details = await tx.requests.of_client(chat_id)
         mine = tuple(OwnRequest(r.id, r.kind, r.status) for r in still_open if not r.kind.is_alert)
-        return Known(to_staff, mine, details)
+        booked = tuple(
+            OwnAppointment(b.request_id, b.start, b.minutes, b.service)
+            for b in await tx.appointments.ahead_of_chat(chat_id, self.clock())
+        )
+        return Known(to_staff, mine, details, booked)
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""
@@ -157,6 +172,8 @@ class ConversationService:
                 await self._safety_alert(tx, client, effect.kind, calls)
             elif isinstance(effect, WithdrawRequest):
                 calls += await self._withdraw(tx, client, effect.number)
+            elif isinstance(effect, CancelAppointment | MoveAppointment):
+                calls += await self._appointment_change(tx, client, effect)
             elif isinstance(effect, Forget):
                 calls += await forget_client(tx, client.chat_id, self.staff_chat_id, self.calendar)
             elif isinstance(effect, ForwardToStaff):
@@ -195,6 +212,66 @@ class ConversationService:
             _, notice = staff_call(self.staff_chat_id, escape(step.notice))
             calls.append(StaffCall("sendMessage", notice, Purpose.STAFF))
         log.info("event=request_withdrawn request=%s", req.id)
+        return calls
+
+    async def _appointment_change(
+        self, tx: Transaction, client: Client, change: CancelAppointment | MoveAppointment
+    ) -> list[StaffCall]:
+        """Cancel or move a client's confirmed appointment: its time freed (no longer busy,
+        out of the calendar, no reminder), the request cancelled or open again with the new
+        preferred times, its card shown again, staff told (with the time it had)."""
+        req = await tx.requests.get(change.number)
+        appointment = await tx.appointments.of(change.number)
+        if req is None or req.chat_id != client.chat_id or appointment is None:
+            return []
+        if isinstance(change, CancelAppointment):
+            step = rules.client_cancel(req.facts, change.late)
+            if step.effects:  # the file that takes the event out of the client's calendar
+                call = await calendar_file_call(tx, self.content, req, appointment, cancelled=True)
+                await tx.outbox.enqueue(req.chat_id, *call, Purpose.REPLY)
+        else:
+            step = rules.client_move(req.facts, change.late)
+            if step.effects:
+                await tx.requests.set_times(req.id, change.times)
+                req = replace(req, times=change.times)
+        calls: list[StaffCall] = []
+        for effect in step.effects:
+            if isinstance(effect, rules.SetStatus):
+                await tx.requests.record_action(
+                    req.id, effect.action, effect.status, rules.BY_CLIENT
+                )
+                req = replace(req, status=effect.status)
+            elif isinstance(effect, rules.DropAppointment):
+                await tx.appointments.remove(req.id)
+                await tx.outbox.drop_unsent(Purpose.REMINDER, req.id)
+                if self.calendar is not None:
+                    await self.calendar.queue_remove(tx, req.id)
+            elif isinstance(effect, rules.ShowCard):
+                calls += await self._cards(tx, req)
+        if step.effects:
+            zone = self.content.clinic.time_zone
+            was = spoken(appointment.start, appointment.minutes, zone)
+            notice = f"{escape(step.notice)}\nIt was {was}."
+            if isinstance(change, MoveAppointment):
+                notice += f"\nNew preferred times: {escape(change.times)}"
+            _, payload = staff_call(self.staff_chat_id, notice)
+            calls.append(StaffCall("sendMessage", payload, Purpose.STAFF))
+        log.info("event=appointment_changed request=%s kind=%s", req.id, type(change).__name__)
+        return calls
+
+    async def _cards(self, tx: Transaction, req: RequestRow) -> list[StaffCall]:
+        """Edit every staff-chat card of a request to show it as it is now."""
+        actions = await tx.requests.actions_of(req.id)
+        html = request_html(req, self.content, actions, await tx.appointments.of(req.id))
+        markup = {"inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row]
+            for row in request_buttons(req)
+        ]}  # fmt: skip
+        calls = []
+        for chat, message_id in await tx.staff_messages.of(About.REQUEST, req.id):
+            payload = {"chat_id": chat, "message_id": message_id, "text": html,
+                       "parse_mode": "HTML", "reply_markup": markup}  # fmt: skip
+            calls.append(StaffCall("editMessageText", payload, Purpose.STAFF_EDIT, req.id))
         return calls
 
     async def _safety_alert(

@@ -12,6 +12,7 @@ from bot.config.content import Content
 from bot.services import appointment_times as times
 from bot.services.api_calls import staff_call, staff_calls, to_api_call
 from bot.services.appointment_times import CalendarBusy
+from bot.services.calendar_file import calendar_file_call
 from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.staff_views import request_buttons, request_html, slot_choice, spoken_check
@@ -160,7 +161,9 @@ class StaffService:
                     req = replace(req, status=status)
                 case rules.BookAppointment(start=start):
                     minutes = length_of(req.minutes)
-                    await tx.appointments.add(req.id, start, minutes, staff.name)
+                    before = self.content.clinic.reminder_before
+                    remind = before is not None and start - before > self.clock()
+                    await tx.appointments.add(req.id, start, minutes, staff.name, remind)
                     await self._to_calendar(tx, req, start, minutes)
                     zone = self.content.clinic.time_zone
                     values["when"] = spoken(start, minutes, zone)
@@ -176,9 +179,12 @@ class StaffService:
                     await self._edit(tx, req, message_id, html, [[times.back(req)]])
                 case rules.ReleaseHold():
                     await tx.chats.release_hold(req.chat_id)
-                case rules.TellClient(key=key):
+                case rules.TellClient(key=key, appointment=booked):
+                    if booked:  # the file first: the buttons stay on the newest message
+                        await self._calendar_file(tx, req)
                     text = self.content.messages.text(key, **values)
-                    method, payload = to_api_call(Reply(text), req.chat_id)
+                    buttons = self.content.desk.appointments.buttons(req.id) if booked else ()
+                    method, payload = to_api_call(Reply(text, buttons), req.chat_id)
                     await tx.outbox.enqueue(
                         req.chat_id, method, payload, Purpose.STAFF_ACTION, req.id
                     )
@@ -199,6 +205,13 @@ class StaffService:
         description = f"Request #{req.id} · {minutes} minutes · Details in the staff chat"
         end = start + timedelta(minutes=minutes)
         await self.calendar.queue_put(tx, req.id, start, end, summary, description)
+
+    async def _calendar_file(self, tx: Transaction, req: RequestRow) -> None:
+        """Queue the client's calendar file of a request's confirmed appointment."""
+        appointment = await tx.appointments.of(req.id)
+        if appointment is not None:
+            call = await calendar_file_call(tx, self.content, req, appointment)
+            await tx.outbox.enqueue(req.chat_id, *call, Purpose.STAFF_ACTION, req.id)
 
     async def reply(
         self, update_id: int | None, reply_to: int, text: str, staff: StaffMember

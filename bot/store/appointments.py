@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.store.sql import Sql, iso, marks, now_iso
 
@@ -31,20 +32,62 @@ class Booked:
     service: str = ""
 
 
+def _booked(r: Any) -> Booked:
+    return Booked(int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5], r[6])
+
+
 class Appointments:
     """The appointments table."""
 
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    async def add(self, request_id: int, start: datetime, minutes: int, by: str) -> None:
-        """Keep a booking's confirmed time."""
+    async def add(
+        self, request_id: int, start: datetime, minutes: int, by: str, remind: bool = True
+    ) -> None:
+        """Keep a booking's confirmed time (`remind`: a reminder is still to come; False when
+        confirmed inside the reminder window, where the confirmation is the reminder)."""
         end = start + timedelta(minutes=minutes)
+        now = now_iso()
         await self.sql.run(
             "INSERT OR REPLACE INTO appointments "
-            "(request_id, starts_at, ends_at, minutes, confirmed_by, confirmed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (request_id, iso(start), iso(end), minutes, by, now_iso()),
+            "(request_id, starts_at, ends_at, minutes, confirmed_by, confirmed_at, reminded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (request_id, iso(start), iso(end), minutes, by, now, None if remind else now),
+        )
+
+    async def remove(self, request_id: int) -> None:
+        """Free a booking's time (cancelled or being moved): no longer busy, no reminder."""
+        await self.sql.run("DELETE FROM appointments WHERE request_id = ?", (request_id,))
+
+    async def ahead_of_chat(self, chat_id: int, now: datetime) -> list[Booked]:
+        """Return a client's confirmed appointments that have not started, earliest first."""
+        rows = await self.sql.rows(
+            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, r.service "
+            "FROM appointments a JOIN requests r ON r.id = a.request_id "
+            "WHERE r.chat_id = ? AND a.starts_at > ? AND r.status = 'confirmed' "
+            "ORDER BY a.starts_at",
+            (chat_id, iso(now)),
+        )
+        return [_booked(r) for r in rows]
+
+    async def to_remind(self, now: datetime, before: timedelta) -> list[tuple[Booked, int]]:
+        """Return the appointments whose reminder is due and not yet queued, that have not
+        started (late after an outage rather than lost), with their client's chat."""
+        rows = await self.sql.rows(
+            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, "
+            "r.service, r.chat_id FROM appointments a JOIN requests r ON r.id = a.request_id "
+            "WHERE a.reminded_at IS NULL AND a.starts_at > ? AND a.starts_at <= ? "
+            "AND r.status = 'confirmed' ORDER BY a.starts_at",
+            (iso(now), iso(now + before)),
+        )
+        return [(_booked(r), int(r[7])) for r in rows]
+
+    async def reminded(self, request_id: int) -> None:
+        """Record that an appointment's reminder is queued (it is never queued again)."""
+        await self.sql.run(
+            "UPDATE appointments SET reminded_at = ? WHERE request_id = ?",
+            (now_iso(), request_id),
         )
 
     async def of(self, request_id: int) -> AppointmentRow | None:
@@ -95,12 +138,7 @@ class Appointments:
             "ORDER BY a.starts_at",
             (iso(start), iso(end)),
         )
-        return [
-            Booked(
-                int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5], r[6]
-            )
-            for r in rows
-        ]
+        return [_booked(r) for r in rows]
 
     async def ask_time(self, request_id: int, chat_id: int, message_id: int, spoken: bool) -> None:
         """Remember that a request's card waits for staff to type the time in a reply."""

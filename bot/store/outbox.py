@@ -21,10 +21,11 @@ class Purpose(StrEnum):
     HANDOFF = "handoff"  # a client's message shown to staff
     HANDOFF_REPLY = "handoff_reply"  # a staff reply passed to the client
     STAFF = "staff"  # anything else for the staff chat (command answers, notices)
+    REMINDER = "reminder"  # a client's reminder of an appointment (ref: its request)
 
 
 # Items that carry a request's details, deleted with the request.
-ABOUT_REQUESTS = (Purpose.REQUEST, Purpose.STAFF_EDIT, Purpose.STAFF_ACTION)
+ABOUT_REQUESTS = (Purpose.REQUEST, Purpose.STAFF_EDIT, Purpose.STAFF_ACTION, Purpose.REMINDER)
 
 
 class Priority(IntEnum):
@@ -45,6 +46,8 @@ class OutboxItem:
     purpose: str
     ref: int | None
     attempts: int
+    # After this it is no use (a reminder once the appointment has started): not sent.
+    expires_at: datetime | None = None
 
 
 # An outbox item `o` that is due now (both ? are the current time): not yet settled, its
@@ -73,16 +76,18 @@ class Outbox:
         purpose: Purpose,
         ref: int | None = None,
         priority: Priority = Priority.NORMAL,
+        expires_at: datetime | None = None,
     ) -> OutboxItem:
         """Queue a Bot API call for delivery; return the queued item."""
         now = now_iso()
         text = json.dumps(payload, ensure_ascii=False)
+        expires = iso(expires_at) if expires_at is not None else None
         new_id = await self.sql.insert(
             "INSERT INTO outbox (chat_id, method, payload, purpose, ref, created_at, "
-            "next_attempt_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (chat_id, method, text, purpose.value, ref, now, now, int(priority)),
+            "next_attempt_at, priority, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, method, text, purpose.value, ref, now, now, int(priority), expires),
         )
-        item = OutboxItem(new_id, chat_id, method, payload, purpose.value, ref, 0)
+        item = OutboxItem(new_id, chat_id, method, payload, purpose.value, ref, 0, expires_at)
         self.queued.append(item)
         return item
 
@@ -94,12 +99,19 @@ class Outbox:
         """
         now = now_iso()
         rows = await self.sql.rows(
-            "SELECT id, chat_id, method, payload, purpose, ref, attempts FROM outbox o WHERE "  # noqa: S608 (constants only)
+            "SELECT id, chat_id, method, payload, purpose, ref, attempts, expires_at "
+            "FROM outbox o WHERE "
             + _DUE
             + " AND (? IS NULL OR chat_id = ?) ORDER BY priority DESC, id LIMIT ?",
             (now, now, chat_id, chat_id, limit),
         )
-        return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+        return [
+            OutboxItem(
+                r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6],
+                datetime.fromisoformat(r[7]) if r[7] else None,
+            )
+            for r in rows
+        ]  # fmt: skip
 
     async def chats_due(self) -> list[int]:
         """Return the chats that have items due now, oldest first."""
@@ -180,6 +192,13 @@ class Outbox:
                 f"AND purpose IN ({marks(purposes)})",
                 (*refs, *(p.value for p in purposes)),
             )
+
+    async def drop_unsent(self, purpose: Purpose, ref: int) -> int:
+        """Delete what is queued for a ref and not yet delivered (a cancelled reminder)."""
+        return await self.sql.run(
+            "DELETE FROM outbox WHERE purpose = ? AND ref = ? AND sent_at IS NULL",
+            (purpose.value, ref),
+        )
 
     async def forget_chat(self, chat_id: int) -> None:
         """Delete every item for a chat."""

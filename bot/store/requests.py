@@ -153,6 +153,13 @@ class Requests:
             (request_id, action, staff, now),
         )
 
+    async def set_times(self, request_id: int, times: str) -> None:
+        """Replace a request's preferred times (the client is moving its appointment)."""
+        await self.sql.run(
+            "UPDATE requests SET times = ?, active_at = ? WHERE id = ?",
+            (times, now_iso(), request_id),
+        )
+
     async def touch(self, request_id: int) -> None:
         """Record activity on a request (its end of life counts from the last activity)."""
         await self.sql.run(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from functools import partial
@@ -38,6 +39,7 @@ from bot.services.calendar import CalendarUnavailable, ClinicCalendar
 from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.conversations import ConversationService
+from bot.services.reminders import CHECK_EVERY, Reminders
 from bot.services.retention import purge_expired
 from bot.services.staff_desk import StaffService
 from bot.services.teaching import Learning
@@ -72,6 +74,7 @@ def build_application(
     busy_retry: BusyRetry | None = None,
     clock: Callable[[], datetime] = utc_now,
     calendar: ClinicCalendar | None = None,
+    reminder_interval: float = CHECK_EVERY,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with every handler, the outbox worker and the error handler.
 
@@ -155,6 +158,20 @@ def build_application(
 
     app.job_queue.run_repeating(
         purge, interval=timedelta(days=1), first=timedelta(minutes=1), name="retention"
+    )
+    reminders = Reminders(content, storage, clock)
+
+    async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            queued = await reminders.queue_due()
+        except sqlite3.Error as exc:  # e.g. locked for long: the next round queues them
+            log.warning("event=reminders_deferred error=%s", type(exc).__name__)
+            return
+        if queued:
+            outbox.wake()
+
+    app.job_queue.run_repeating(
+        remind, interval=reminder_interval, first=timedelta(seconds=1), name="reminders"
     )
     return app
 

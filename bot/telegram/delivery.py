@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from telegram import (
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -51,6 +52,9 @@ class ApiSender(Protocol):
 
     async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
         """Change or take away a message's buttons."""
+
+    async def send_document(self, *args: Any, **kwargs: Any) -> Any:
+        """Send a file."""
 
 
 @dataclass
@@ -165,6 +169,9 @@ class Outbox:
         if accepted is not None:
             # Telegram has it already: only the record of that is missing.
             return await self._record(item.id, accepted)
+        if item.expires_at is not None and item.expires_at <= datetime.now(UTC):
+            await self._give_up(item, "too late: no use any more")
+            return True
         try:
             result = await self._call(item)
         except RetryAfter as exc:
@@ -247,6 +254,12 @@ class Outbox:
             return await self.bot.edit_message_text(**kwargs)
         if method == "editMessageReplyMarkup":
             return await self.bot.edit_message_reply_markup(**kwargs)
+        if method == "sendDocument":
+            # A small text file kept in the payload (an appointment's .ics): its name and text.
+            file = kwargs.pop("document")
+            data = str(file["text"]).encode()
+            kwargs["document"] = InputFile(data, filename=str(file["name"]))
+            return await self.bot.send_document(**kwargs)
         return await self.bot.send_message(**kwargs)
 
     async def _sent(self, item: OutboxItem, message_id: int | None) -> bool:

@@ -64,6 +64,7 @@ class SentMessage:
     edits: list[str] = field(default_factory=list)
     version: int = 0
     shown: str = ""  # the text as the reader sees it (HTML parsed), in case of parse_mode
+    document: bytes = b""  # a file sent with sendDocument (the text is its name and caption)
 
     def __post_init__(self) -> None:
         self.shown = self.shown or self.text
@@ -778,6 +779,21 @@ class FakeBotApi:
                               version=self.version, shown=shown)  # fmt: skip
         self._sent.setdefault(chat_id, []).append(message)
         return message.as_json()
+
+    async def _m_senddocument(self, params: JSON) -> JSON | web.Response:
+        chat_id = int(params["chat_id"])
+        upload = params.get("document")
+        if not isinstance(upload, web.FileField):
+            return self._error(400, "Bad Request: there is no document in the request")
+        caption = str(params.get("caption", ""))
+        self.version += 1
+        text = f"📎 {upload.filename}\n{caption}"
+        message = SentMessage(chat_id, next(self._ids(chat_id)), text, None, None,
+                              version=self.version, document=upload.file.read())  # fmt: skip
+        self._sent.setdefault(chat_id, []).append(message)
+        n = message.message_id
+        document = {"file_id": f"doc{n}", "file_unique_id": f"u{n}", "file_name": upload.filename}
+        return {**message.as_json(), "document": document}
 
     async def _m_editmessagetext(self, params: JSON) -> JSON | web.Response:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])

@@ -210,3 +210,28 @@ async def test_staff_confirm_a_typed_time_by_replying_to_the_card(running: Runni
     heard = await running.api.wait_for_text(ann.chat, "your appointment is confirmed")
     assert "Tuesday " in heard.text and ", 10:00–11:00 (60 minutes)" in heard.text
     assert "tue 10:00" not in heard.text, "the staff member's words are read, not passed on"
+
+
+async def test_the_confirmed_client_gets_the_calendar_file_and_can_cancel(
+    running: Running,
+) -> None:
+    ann = client(running)
+    await book(ann)
+    await running.api.wait_for_text(STAFF_CHAT, "Appointment request #1")
+    sam = staff(running.api)
+    await sam.tap("✅ Confirm", "Confirm at which time?")
+    await confirm_first_slot(sam, 1)
+    confirmation = await running.api.wait_for_text(ann.chat, "your appointment is confirmed")
+    assert confirmation.labels() == ["❌ Can't make it", "🔁 Reschedule"]
+    file = next(m for m in running.api.messages(ann.chat) if m.text.startswith("📎"))
+    assert file.text.startswith("📎 appointment-1.ics"), "sent with sendDocument over HTTP"
+    assert file.message_id < confirmation.message_id, "the buttons stay on the newest message"
+    ics = file.document.decode()
+    assert "BEGIN:VEVENT" in ics and "UID:request-1@" in ics and "07700" not in ics
+    await ann.tap("❌ Can't make it", "Cancel your appointment on")
+    await ann.tap("Yes, cancel it", "is cancelled")
+    notice = await running.api.wait_for_text(STAFF_CHAT, "The client cancelled the appointment")
+    assert "request #1" in notice.text
+    rows = await running.storage.fetch_all("SELECT status FROM requests")
+    assert rows == [("cancelled",)]
+    assert await running.storage.fetch_all("SELECT * FROM appointments") == []

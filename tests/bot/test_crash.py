@@ -9,12 +9,13 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.bot.conftest import STAFF_CHAT, TOKEN
-from tests.bot.driver import Person, book
+from tests.bot.driver import Person, book, confirm, staff
 from tests.bot.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,3 +269,57 @@ async def test_what_clients_type_never_reaches_the_log(api: FakeBotApi, tmp_path
              "07700", "school run", "trapezius", "rowing", "chest pain", "left arm",
              "crushing")  # fmt: skip
     assert [word for word in typed if word.lower() in log.lower()] == []
+
+
+def _reminder_queued(db: Path) -> bool:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    try:
+        rows = con.execute("SELECT reminded_at IS NOT NULL FROM appointments").fetchall()
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+    return rows == [(1,)]
+
+
+async def test_a_reminder_is_sent_once_across_kill_9_and_restarts(
+    api: FakeBotApi, process: BotProcess
+) -> None:
+    ann = Person(api, 42, "Ann")
+    await process.start()
+    await book(ann)
+    await api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=20)
+    await confirm(staff(api), 1)
+    await at_rest(api, process.db)
+    await process.kill()
+    # The appointment is in 23 hours and its reminder not sent: due since an hour ago, as
+    # if the bot had been down when it fell due.
+    start = datetime.now(UTC) + timedelta(hours=23)
+    con = sqlite3.connect(process.db)
+    with con:
+        con.execute(
+            "UPDATE appointments SET starts_at = ?, ends_at = ?, reminded_at = NULL",
+            (start.isoformat(), (start + timedelta(hours=1)).isoformat()),
+        )
+    con.close()
+    # Telegram refuses messages when the restarted bot queues it; the bot is killed again.
+    api.fail("sendMessage", times=10_000)
+    await process.start()
+    deadline = time.monotonic() + 20
+    while not await asyncio.to_thread(_reminder_queued, process.db):
+        assert time.monotonic() < deadline, "the reminder was never queued"
+        await asyncio.sleep(0.1)
+    await at_rest(api, process.db, sending=False)
+    await process.kill()
+    api.fail("sendMessage", times=0)
+    assert not [m for m in api.messages(ann.chat) if m.text.startswith("⏰")], "not sent yet"
+    await process.start()
+    reminder = await api.wait_for_text(ann.chat, "⏰ A reminder", timeout=20)
+    assert reminder.labels() == ["✅ I'll be there", "❌ Cancel", "🔁 Reschedule"]
+    await at_rest(api, process.db)
+    await process.kill()
+    await process.start()
+    await asyncio.sleep(2.5)  # the restarted bot looks for due reminders after 1 s
+    await at_rest(api, process.db)
+    reminders = [m for m in api.messages(ann.chat) if m.text.startswith("⏰")]
+    assert len(reminders) == 1, "exactly once"

@@ -25,7 +25,9 @@ async def test_status_and_did_you_get_my_request_list_open_requests_with_their_s
     later = await ann.say("/status", "Here's where your requests stand")
     assert "#1 appointment request: waiting for a note from your doctor" in later.text
     await confirm(staff(running.api), 1)
-    await ann.say("/status", "can't see an open request")
+    booked = await ann.say("/status", "Here's where your requests stand")
+    assert "#1 🗓" in booked.text and "confirmed" in booked.text, "the appointment ahead"
+    assert booked.labels() == ["❌ Cancel #1", "🔁 Move #1", "💬 Talk to staff"]
 
 
 async def test_withdrawing_a_request_tells_staff_and_updates_the_card(running: Running) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from flows.safety import SafetyKind
 from flows.staff import (
+    CLIENT_ACTIONS,
     AskTime,
     BookAppointment,
     ReleaseHold,
@@ -67,7 +68,7 @@ def test_confirm_on_a_booking_offers_the_free_slots_and_a_slot_confirms_it() -> 
         SetStatus(A.CONFIRM, Status.CONFIRMED),
         BookAppointment(start),
         ShowCard(),
-        TellClient("staff_confirmed_at"),
+        TellClient("staff_confirmed_at", appointment=True),
     )
     assert step.notice == "✅ Confirmed — request #7."
     # Taken meanwhile: the slots again, nothing stored.
@@ -152,10 +153,12 @@ def test_the_buttons_follow_the_kind_and_status() -> None:
 
 def test_button_data_reads_back_and_anything_else_is_refused() -> None:
     for action in StaffAction:
-        if action is not StaffAction.WITHDRAW:
+        if action not in CLIENT_ACTIONS:
             assert parse_button(button_data(12, action)) == (12, action)
-    # Withdrawing is the client's, from their chat: a staff button never does it.
-    assert parse_button(button_data(12, StaffAction.WITHDRAW)) is None
+    # Withdrawing, cancelling and moving are the client's, from their chat: a staff button
+    # (or a forged one) never does them.
+    for action in (StaffAction.WITHDRAW, StaffAction.CLIENT_CANCEL, StaffAction.CLIENT_MOVE):
+        assert parse_button(button_data(12, action)) is None
     for data in ("st:12:launch", "st:x:confirm", "xx:12:confirm", "st:12", ""):
         assert parse_button(data) is None
 

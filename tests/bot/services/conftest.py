@@ -30,6 +30,7 @@ class Shown:
     message_id: int
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)  # label, callback data
+    file: bytes = b""  # a document's content
 
 
 class RecordingSender:
@@ -44,6 +45,15 @@ class RecordingSender:
         self._maybe_fail()
         message = Shown(int(kw["chat_id"]), len(self.shown) + 1, str(kw["text"]))
         message.buttons = _buttons(kw.get("reply_markup"))
+        self.shown.append(message)
+        return {"message_id": message.message_id}
+
+    async def send_document(self, **kw: Any) -> Any:
+        """Record a file sent, as a message naming it; keep its bytes."""
+        self._maybe_fail()
+        document = kw["document"]
+        message = Shown(int(kw["chat_id"]), len(self.shown) + 1, f"📎 {document.filename}")
+        message.file = document.input_file_content
         self.shown.append(message)
         return {"message_id": message.message_id}
 
