@@ -52,6 +52,8 @@ from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation, RequestKind
 
 log = logging.getLogger(__name__)
+# Effects that queue a write to the clinic's calendar (the removal of an event).
+_CALENDAR = (Forget, CancelAppointment, MoveAppointment)
 
 
 # At most this many messages to staff (handoffs and requests) per client in the window:
@@ -117,9 +119,9 @@ class ConversationService:
             if not forgotten and step.state != state:
                 await tx.chats.save_state(client.chat_id, step.state.to_json())
             replies = tuple(i for i in tx.queued if i.chat_id == client.chat_id)
+        if self.calendar is not None and any(isinstance(e, _CALENDAR) for e in step.effects):
+            self.calendar.wake()  # the removals this queued reach the calendar now
         if forgotten:
-            if self.calendar is not None:
-                self.calendar.wake()  # the client's events go from the calendar now
             await self.storage.checkpoint()  # or the -wal file keeps what was deleted
             self.storage.checkpoint_after_update = True  # and again once its update is gone
         log.info(

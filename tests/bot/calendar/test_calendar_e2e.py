@@ -188,3 +188,13 @@ async def test_retention_removes_the_event_of_a_request_it_deletes(
                                  calendar=sync)  # fmt: skip
     assert report.requests == 1
     await until_written(bot, settings.url, present=False)
+
+
+async def test_a_client_cancel_removes_the_event(bot: Running, settings: CalendarSettings) -> None:
+    ann, sam = await booked(bot), staff(bot.api)
+    await sam.tap("✅ Confirm", "Confirm at which time?")
+    await confirm_first_slot(sam, 1)
+    await until_written(bot, settings.url, present=True)
+    await ann.tap("❌ Can't make it", "Cancel your appointment on")
+    await ann.tap("Yes, cancel it", "is cancelled")
+    await until_written(bot, settings.url, present=False, timeout=2)  # woken, not in 30 s
