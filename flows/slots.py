@@ -15,6 +15,7 @@ of the day by start time ("morning" before 12:00, "afternoon" 12:00 to 17:00, "e
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -124,14 +125,14 @@ def free_slots(
     if count < 0:
         raise ValueError(f"count must not be negative, not {count}")
     _aware(now)
-    taken = _utc_intervals(busy)
+    taken = _Taken(_utc_intervals(busy))
     earliest = _utc(now) + notice
     latest = _utc(now) + horizon
     days = (earliest.astimezone(week.zone).date(), latest.astimezone(week.zone).date())
     free = [
         start
         for start in _starts(week, length, step, *days)
-        if earliest <= _utc(start) < latest and not _clashes(start, length, taken)
+        if earliest <= _utc(start) < latest and not taken.clashes(start, length)
     ]
     wanted = [start for start in free if matches(start.astimezone(week.zone), prefer)]
     if wanted or not free:
@@ -199,8 +200,22 @@ def _wall_minutes(local: datetime, day: date) -> float:
     return (local.date() - day).days * 24 * 60 + seconds / 60
 
 
-def _clashes(start: datetime, length: int, taken: Sequence[Interval]) -> bool:
-    return any(_overlaps(start, length, interval) for interval in taken)
+class _Taken:
+    """Busy intervals (UTC) sorted by start, to ask "does this session clash?" in log time:
+    of the intervals starting before the session ends, does the latest end fall after its
+    start? (Empty intervals block nothing.)"""
+
+    def __init__(self, intervals: Sequence[Interval]) -> None:
+        ordered = sorted((first, last) for first, last in intervals if first < last)
+        self.firsts = [first for first, _ in ordered]
+        self.latest_end: list[datetime] = []
+        for _, last in ordered:
+            self.latest_end.append(max(last, self.latest_end[-1]) if self.latest_end else last)
+
+    def clashes(self, start: datetime, length: int) -> bool:
+        begins = _utc(start)
+        before_end = bisect_left(self.firsts, begins + timedelta(minutes=length))
+        return before_end > 0 and self.latest_end[before_end - 1] > begins
 
 
 def _overlaps(start: datetime, length: int, interval: Interval) -> bool:
