@@ -245,7 +245,8 @@ async def booking_phase(clients: int) -> dict[str, Any]:
                         following = f"Health check ({group + 2} of 4)" if group < 3 else "What name"
                         await step(chat_id, tap("None of these"), following)
                     await step(chat_id, tap("Use “Ann”"), "best phone number")
-                    await step(chat_id, say("07700 900123"), "When would suit you?")
+                    await step(chat_id, say("07700 900123"), "Which session would you like?")
+                    await step(chat_id, tap("60-minute massage · £65"), "When would suit you?")
                     await step(chat_id, tap("Weekday evenings"), "When would suit you?")
                     await step(chat_id, tap("Done ➡️"), "What would you like us to work on?")
                     await step(
