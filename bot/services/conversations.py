@@ -205,11 +205,7 @@ class ConversationService:
                 )
                 req = replace(req, status=effect.status)
             elif isinstance(effect, rules.ShowCard):
-                html = request_html(req, self.content, await tx.requests.actions_of(req.id))
-                for chat, message_id in await tx.staff_messages.of(About.REQUEST, req.id):
-                    payload = {"chat_id": chat, "message_id": message_id, "text": html,
-                               "parse_mode": "HTML"}  # fmt: skip
-                    calls.append(StaffCall("editMessageText", payload, Purpose.STAFF_EDIT, req.id))
+                calls += await self._cards(tx, req)
         if step.effects:
             _, notice = staff_call(self.staff_chat_id, escape(step.notice))
             calls.append(StaffCall("sendMessage", notice, Purpose.STAFF))
