@@ -124,8 +124,11 @@ class CalendarSync:
             except Exception:
                 log.exception("event=calendar_sync_failed")
             self.rounds += 1
+            # The pause first: a wait() made before it would never be awaited if the worker
+            # is cancelled while the pause is read.
+            pause = await self._pause(interval)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self._pause(interval))
+                await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
 
     async def _pause(self, interval: float) -> float:
