@@ -365,29 +365,25 @@ def withdraw(req: RequestFacts) -> StaffStep:
 def client_cancel(req: RequestFacts, late: bool) -> StaffStep:
     """Decide what a client cancelling their confirmed appointment does (`late`: inside
     the late-cancellation window); the notice goes to the staff chat."""
-    if req.status is not Status.CONFIRMED or req.kind is not RequestKind.BOOKING:
-        return StaffStep(f"Request #{req.id} has no appointment to cancel.")
-    info = ACTIONS[StaffAction.CLIENT_CANCEL]
-    notice = f"❌ The client cancelled the appointment of request #{req.id}"
-    notice += " — late: inside the cancellation window." if late else "."
-    return StaffStep(
-        notice,
-        (SetStatus(StaffAction.CLIENT_CANCEL, info.status), DropAppointment(), ShowCard()),
-    )
+    return _client_change(req, StaffAction.CLIENT_CANCEL, "cancelled", "cancel", late)
 
 
 def client_move(req: RequestFacts, late: bool) -> StaffStep:
     """Decide what a client asking to move their confirmed appointment does: the time is
     freed and the request is open again with their new preferred times."""
+    return _client_change(req, StaffAction.CLIENT_MOVE, "asked to move", "move", late)
+
+
+def _client_change(
+    req: RequestFacts, action: StaffAction, did: str, verb: str, late: bool
+) -> StaffStep:
     if req.status is not Status.CONFIRMED or req.kind is not RequestKind.BOOKING:
-        return StaffStep(f"Request #{req.id} has no appointment to move.")
-    info = ACTIONS[StaffAction.CLIENT_MOVE]
-    notice = f"🔁 The client asked to move the appointment of request #{req.id}"
+        return StaffStep(f"Request #{req.id} has no appointment to {verb}.")
+    icon = "❌" if action is StaffAction.CLIENT_CANCEL else "🔁"
+    notice = f"{icon} The client {did} the appointment of request #{req.id}"
     notice += " — late: inside the cancellation window." if late else "."
-    return StaffStep(
-        notice,
-        (SetStatus(StaffAction.CLIENT_MOVE, info.status), DropAppointment(), ShowCard()),
-    )
+    status = ACTIONS[action].status
+    return StaffStep(notice, (SetStatus(action, status), DropAppointment(), ShowCard()))
 
 
 def actions_for(req: RequestFacts, spoken_check: bool = False) -> list[list[StaffAction]]:
