@@ -32,6 +32,14 @@ class Booked:
     service: str = ""
 
 
+# A confirmed appointment with what the lists show of its request (see `_booked`), and
+# its client's chat last.
+_BOOKED = (
+    "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, r.service, "
+    "r.chat_id FROM appointments a JOIN requests r ON r.id = a.request_id "
+)
+
+
 def _booked(r: Any) -> Booked:
     return Booked(int(r[0]), datetime.fromisoformat(r[1]), int(r[2]), str(r[3] or r[4]), r[5], r[6])
 
@@ -63,9 +71,7 @@ class Appointments:
     async def ahead_of_chat(self, chat_id: int, now: datetime) -> list[Booked]:
         """Return a client's confirmed appointments that have not started, earliest first."""
         rows = await self.sql.rows(
-            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, r.service "
-            "FROM appointments a JOIN requests r ON r.id = a.request_id "
-            "WHERE r.chat_id = ? AND a.starts_at > ? AND r.status = 'confirmed' "
+            _BOOKED + "WHERE r.chat_id = ? AND a.starts_at > ? AND r.status = 'confirmed' "
             "ORDER BY a.starts_at",
             (chat_id, iso(now)),
         )
@@ -75,9 +81,7 @@ class Appointments:
         """Return the appointments whose reminder is due and not yet queued, that have not
         started (late after an outage rather than lost), with their client's chat."""
         rows = await self.sql.rows(
-            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, "
-            "r.service, r.chat_id FROM appointments a JOIN requests r ON r.id = a.request_id "
-            "WHERE a.reminded_at IS NULL AND a.starts_at > ? AND a.starts_at <= ? "
+            _BOOKED + "WHERE a.reminded_at IS NULL AND a.starts_at > ? AND a.starts_at <= ? "
             "AND r.status = 'confirmed' ORDER BY a.starts_at",
             (iso(now), iso(now + before)),
         )
@@ -132,9 +136,7 @@ class Appointments:
     async def between(self, start: datetime, end: datetime) -> list[Booked]:
         """Return the confirmed appointments starting in a period, earliest first."""
         rows = await self.sql.rows(
-            "SELECT a.request_id, a.starts_at, a.minutes, r.name, r.first_name, r.level, r.service "
-            "FROM appointments a JOIN requests r ON r.id = a.request_id "
-            "WHERE a.starts_at >= ? AND a.starts_at < ? AND r.status = 'confirmed' "
+            _BOOKED + "WHERE a.starts_at >= ? AND a.starts_at < ? AND r.status = 'confirmed' "
             "ORDER BY a.starts_at",
             (iso(start), iso(end)),
         )
