@@ -200,10 +200,7 @@ class ConversationService:
         calls: list[StaffCall] = []
         for effect in step.effects:
             if isinstance(effect, rules.SetStatus):
-                await tx.requests.record_action(
-                    req.id, effect.action, effect.status, rules.BY_CLIENT
-                )
-                req = replace(req, status=effect.status)
+                req = await self._by_client(tx, req, effect)
             elif isinstance(effect, rules.ShowCard):
                 calls += await self._cards(tx, req)
         if step.effects:
@@ -211,6 +208,13 @@ class ConversationService:
             calls.append(StaffCall("sendMessage", notice, Purpose.STAFF))
         log.info("event=request_withdrawn request=%s", req.id)
         return calls
+
+    async def _by_client(
+        self, tx: Transaction, req: RequestRow, done: rules.SetStatus
+    ) -> RequestRow:
+        """Record what the client did to their request; return it with its new status."""
+        await tx.requests.record_action(req.id, done.action, done.status, rules.BY_CLIENT)
+        return replace(req, status=done.status)
 
     async def _appointment_change(
         self, tx: Transaction, client: Client, change: CancelAppointment | MoveAppointment
@@ -235,10 +239,7 @@ class ConversationService:
         calls: list[StaffCall] = []
         for effect in step.effects:
             if isinstance(effect, rules.SetStatus):
-                await tx.requests.record_action(
-                    req.id, effect.action, effect.status, rules.BY_CLIENT
-                )
-                req = replace(req, status=effect.status)
+                req = await self._by_client(tx, req, effect)
             elif isinstance(effect, rules.DropAppointment):
                 await tx.appointments.remove(req.id)
                 await tx.outbox.drop_unsent(Purpose.REMINDER, req.id)
