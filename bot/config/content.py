@@ -68,6 +68,9 @@ def _build(
 ) -> Content:
     clinic = load_clinic(clinic_file)
     values = clinic.placeholders()
+    # The quick files first: a mistake in them is reported before seconds of learning.
+    messages = load_messages(messages_file, values)
+    questionnaire = load_questionnaire(screening_file, values)
     kb = load_knowledge_base(kb_file, values)
     ordinary = [phrase for e in kb.entries for phrase in (e.question, *e.alternates)]
     learn = cached_learning(safety_file)
@@ -75,8 +78,6 @@ def _build(
         safety_file, values, vocabulary_of(kb), examples_file, ordinary=ordinary, learn=learn
     )
     matcher = Matcher(kb, keep=safety.check.reader.vocabulary)
-    messages = load_messages(messages_file, values)
-    questionnaire = load_questionnaire(screening_file, values)
     days = [clinic.hours[day] for day in DAYS]
     week = [(h.opens, h.closes) if h is not None else None for h in days]
     hours = WeekHours(week, clinic.time_zone, messages.hours_words, messages.hours_texts)

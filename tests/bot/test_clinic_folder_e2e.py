@@ -15,7 +15,7 @@ from bot.config.clinic_folder import content_files
 from bot.config.content import load_content_files
 from bot.config.settings import load_settings
 from bot.store.database import Storage
-from tests.bot.cli.test_cli import cli
+from tests.bot.command_line import cli
 from tests.bot.conftest import STAFF_CHAT, TOKEN, Running
 from tests.bot.driver import Person
 from tests.bot.fake_bot_api import FakeBotApi

@@ -23,7 +23,7 @@ from bot.logs import setup_logging
 from bot.services.export import export_requests
 from bot.store.database import Storage
 from bot.telegram.app import build_application, start_application, stop_application
-from tests.bot.cli.test_cli import cli
+from tests.bot.command_line import cli_process
 from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Running, make_settings, settle
 from tests.bot.driver import Person, book
 from tests.bot.fake_bot_api import FakeBotApi
@@ -166,7 +166,7 @@ async def test_a_real_run_keeps_the_database_its_wal_and_shm_and_the_export_priv
         code, _ = await bot.terminate()
     assert code == 0
     out = tmp_path / "requests.csv"
-    result = await asyncio.to_thread(cli, "export", str(out), env={"CLINIC_DB": str(db)})
+    result = await asyncio.to_thread(cli_process, "export", str(out), env={"CLINIC_DB": str(db)})
     assert result.returncode == 0, result.stderr
     assert "Blood thinners" in out.read_text(encoding="utf-8")
     assert mode(out) == 0o600

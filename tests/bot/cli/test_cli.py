@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,32 +15,9 @@ from bot.config.clinic import DEFAULT_CLINIC_FILE
 from bot.config.content import Content
 from bot.console import run_console
 from bot.store.database import Storage
+from tests.bot.command_line import GOOD_TOKEN, ROOT, assert_one_line_error, cli, cli_process
 
-ROOT = Path(__file__).resolve().parents[3]
 DEV_SET = ROOT / "tests" / "faq" / "cases" / "dev-set.yaml"
-GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "STAFF", "CLINIC"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd, env={**base, **(env or {})}, input=stdin, capture_output=True, text=True,
-        timeout=60, check=False,
-    )  # fmt: skip
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def test_run_without_a_token_says_which_setting_is_missing() -> None:
@@ -96,7 +72,7 @@ def test_faq_eval_prints_the_figures_and_faq_ask_the_top_three() -> None:
 
 
 def test_bare_command_without_a_token_chats_in_the_terminal() -> None:
-    result = cli(stdin="do you take card?\nquit\n")
+    result = cli_process(stdin="do you take card?\nquit\n")
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
     assert "contactless" in result.stdout
@@ -169,13 +145,13 @@ def test_check_names_an_invalid_messages_file(
     tmp_path: Path, old: str, new: str, fragment: str
 ) -> None:
     # A clinic edits flows/messages.yaml where it is installed: run a copy of the code whose
-    # messages file is broken.
+    # messages file is broken. The compiled files come along (kept with their sources'
+    # times, so still valid): compiling the copy again took most of each test's time.
     for package in ("bot", "faq", "flows"):
-        shutil.copytree(ROOT / package, tmp_path / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(ROOT / package, tmp_path / package)
     messages = tmp_path / "flows" / "messages.yaml"
     text = messages.read_text(encoding="utf-8")
     assert old in text
     messages.write_text(text.replace(old, new, 1), encoding="utf-8")
-    result = cli("check", cwd=tmp_path)
+    result = cli_process("check", cwd=tmp_path)
     assert_one_line_error(result, str(messages), fragment)

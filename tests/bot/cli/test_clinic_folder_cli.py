@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic_folder import KINDS
-from tests.bot.cli.test_cli import ROOT, assert_one_line_error, cli
+from tests.bot.command_line import ROOT, assert_one_line_error, cli, cli_process
 
 NEW_ENTRY = """
   - id: cupping
@@ -96,7 +96,7 @@ def test_check_names_each_file_in_use_and_where_it_came_from(tmp_path: Path) -> 
 
 
 def test_without_clinic_dir_check_lists_the_shipped_files(tmp_path: Path) -> None:
-    result = cli("check", cwd=tmp_path)
+    result = cli_process("check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     files = in_use(result.stdout)
     assert len(files) == len(KINDS)

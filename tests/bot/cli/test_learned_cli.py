@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.store.database import Storage
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.command_line import assert_one_line_error, cli
 
 LIFT = "do you have a lift for wheelchair users"
 DOG = "can my dog come in with me"

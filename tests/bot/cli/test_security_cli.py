@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.database import Storage
-from tests.bot.cli.test_cli import GOOD_TOKEN, ROOT, assert_one_line_error, cli
+from tests.bot.command_line import GOOD_TOKEN, ROOT, assert_one_line_error, cli
 from tests.bot.conftest import STAFF_CHAT, TOKEN
 from tests.bot.fake_bot_api import FakeBotApi
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import ContentError, load_clinic, said_duration
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.command_line import assert_one_line_error, cli
 from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "reminder_before: 24h\n"

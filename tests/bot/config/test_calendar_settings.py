@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import CalendarSettings, ContentError, load_clinic
-from tests.bot.cli.test_cli import GOOD_TOKEN, assert_one_line_error, cli
+from tests.bot.command_line import GOOD_TOKEN, assert_one_line_error, cli
 from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "thread_quiet_hours: 12\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,18 +26,9 @@ def _load(folder: Path, examples: Path = DEFAULT_EXAMPLES_FILE) -> Safety:
 
 @pytest.fixture(scope="module")
 def learned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Safety]:
-    """The shipped files' model learned once into an empty folder, for the whole module.
-
-    Tests that need a copy to start from take this one instead of learning their own.
-    """
+    """The shipped files' model learned into an empty folder."""
     folder = tmp_path_factory.mktemp("learned")
     return folder, _load(folder)
-
-
-def the_copy(learned: tuple[Path, Safety], folder: Path) -> Path:
-    """Put the shipped files' saved model into `folder`; return where it is."""
-    (copy,) = learned[0].glob("safety-model-*.pickle")
-    return Path(shutil.copy2(copy, folder / copy.name))
 
 
 def test_a_saved_model_is_read_back_and_answers_the_same(learned: tuple[Path, Safety]) -> None:
@@ -54,16 +44,40 @@ def test_a_saved_model_is_read_back_and_answers_the_same(learned: tuple[Path, Sa
     assert b.assess(MESSAGE).alarm, "the copy still uses the phrase lists' concepts"
 
 
+def few_examples(folder: Path, extra: str = "") -> Path:
+    """Write a short examples file (a model learned from it in a moment); return it.
+
+    The saved copies are the same whatever the model learned from: the tests below, which
+    are about when a copy is kept, read back or learned again, learn from this file.
+    """
+    path = folder / "examples.yaml"
+    path.write_text(
+        "groups:\n  few:\n"
+        '  - {q: "crushing chest pain going into my left arm", kind: emergency}\n'
+        '  - {q: "my calf is swollen hot and red", kind: limb}\n'
+        '  - {q: "i cant go on anymore, i want it all to end", kind: crisis}\n'
+        '  - {q: "my doctor told me to wait after the operation", kind: doctor}\n'
+        '  - {q: "can i bring my 12 year old son", kind: child}\n'
+        '  - {q: "do you take card payments", kind: none}\n' + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_changed_examples_are_learned_afresh_and_a_broken_copy_is_ignored(
-    learned: tuple[Path, Safety], tmp_path: Path
+    tmp_path: Path,
 ) -> None:
-    copy = the_copy(learned, tmp_path)
+    examples = few_examples(tmp_path)
+    values = load_clinic(DEFAULT_CLINIC_FILE).placeholders()
+    learn = cached_learning(DEFAULT_SAFETY_FILE, tmp_path)
+    load_safety(DEFAULT_SAFETY_FILE, values, examples_file=examples, learn=learn)
+    (copy,) = tmp_path.glob("safety-model-*.pickle")
     copy.write_bytes(b"not a pickle")
-    assert _load(tmp_path).check.assess(MESSAGE).alarm
-    examples = tmp_path / "examples.yaml"
-    extra = '  clinic:\n  - {q: "my back is grimbled again", kind: none}\n'
-    examples.write_text(DEFAULT_EXAMPLES_FILE.read_text(encoding="utf-8") + extra)
-    _load(tmp_path, examples)
+    again = load_safety(DEFAULT_SAFETY_FILE, values, examples_file=examples, learn=learn)
+    assert again.check.assess("crushing chest pain going into my left arm").alarm
+    assert copy.read_bytes() != b"not a pickle", "learned again and saved in its place"
+    few_examples(tmp_path, '  - {q: "my back is grimbled again", kind: none}\n')
+    load_safety(DEFAULT_SAFETY_FILE, values, examples_file=examples, learn=learn)
     assert len(list(tmp_path.glob("safety-model-*.pickle"))) == 2, "a new key, a new copy"
 
 
@@ -72,9 +86,10 @@ def test_a_clinics_own_safety_file_gets_its_own_copy_an_unchanged_one_shares(
 ) -> None:
     cache = tmp_path / "cache"
     values = load_clinic(DEFAULT_CLINIC_FILE).placeholders()
+    examples = few_examples(tmp_path)
 
     def load(safety: Path) -> None:
-        load_safety(safety, values, learn=cached_learning(safety, cache))
+        load_safety(safety, values, examples_file=examples, learn=cached_learning(safety, cache))
 
     load(DEFAULT_SAFETY_FILE)
     unchanged = tmp_path / "unchanged" / "safety.yaml"

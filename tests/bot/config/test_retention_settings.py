@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.clinic import load_clinic
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.command_line import assert_one_line_error, cli
 from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "  request_days: 365\n"

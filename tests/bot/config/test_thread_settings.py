@@ -8,7 +8,7 @@ import pytest
 
 from bot.config.clinic import load_clinic
 from bot.config.content import load_content
-from tests.bot.cli.test_cli import assert_one_line_error, cli
+from tests.bot.command_line import assert_one_line_error, cli
 from tests.bot.config.clinic_files import edited_clinic
 
 SHIPPED = "thread_quiet_hours: 12\n"
