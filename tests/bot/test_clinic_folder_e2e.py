@@ -57,6 +57,7 @@ async def ours(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
         yield bot
     finally:
         await bot.stop()
+        await storage.close()
 
 
 async def test_the_running_bot_answers_with_the_clinics_own_faq_prices_and_health_check(
