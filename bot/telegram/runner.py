@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Iterator
 
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
 from bot.config.content import Content
 from bot.config.settings import Settings, SettingsError
@@ -47,6 +47,11 @@ async def _serve(
                 await start_application(app, webhook_url=webhook_url, settings=settings)
         except InvalidToken as exc:
             raise SettingsError(refused_token_line(exc, settings)) from None
+        except NetworkError as exc:  # nothing listening, no network yet, a name not found
+            raise SettingsError(
+                f"TELEGRAM_API_URL {settings.api_url} could not be reached ({exc}): check the "
+                "network, or the URL if you set one"
+            ) from None
         started = True
         log.info(
             "event=started clinic=%r mode=%s calendar=%s",

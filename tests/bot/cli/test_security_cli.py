@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -63,6 +64,16 @@ async def test_a_url_that_is_no_bot_api_gives_one_line_naming_it_without_the_tok
     wrong = f"{api.root_url}/not-the-api"  # a web server, but not a Bot API: 404 Not Found
     result = await run_cli("run", env=bot_env(wrong, tmp_path / "bot.sqlite3"))
     assert_one_line_without_token(*result, "TELEGRAM_API_URL", wrong)
+
+
+def test_a_bot_api_that_cannot_be_reached_is_one_line_naming_the_url(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = cli("run", env=bot_env(url, tmp_path / "bot.sqlite3"))
+    assert_one_line_without_token(
+        result.returncode, result.stdout, result.stderr, "TELEGRAM_API_URL", url, "reached"
+    )
 
 
 def test_a_webhook_secret_telegram_would_refuse_is_a_one_line_error() -> None:
