@@ -20,27 +20,33 @@ import threading
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
-
-from caldav.collection import Calendar as DavCalendar
-from caldav.davclient import DAVClient
-from caldav.lib import error as dav_error
-from icalendar import Calendar, Event
-from icalendar.cal.component import Component
 
 from bot.config.clinic import CalendarSettings, Clinic
 
+if TYPE_CHECKING:
+    from caldav.collection import Calendar as DavCalendar
+    from caldav.davclient import DAVClient
+    from icalendar.cal.component import Component
+
+# caldav and icalendar (with the HTTP library under caldav, about 10 MB and a tenth of a
+# second) are imported at the first use of a calendar: a clinic without one never loads them.
+
 T = TypeVar("T")
 
-# Whatever goes wrong between the bot and the calendar server.
-_TROUBLE: tuple[type[BaseException], ...] = (
-    dav_error.DAVError,  # refused login (AuthorizationError), an error status, not found
-    OSError,  # no connection, a timeout, TLS (the HTTP library's errors are OSErrors)
-    SyntaxError,  # an answer that is not the XML CalDAV speaks (lxml's XMLSyntaxError)
-    ValueError,  # calendar data that cannot be read
-    AssertionError,  # the library's own checks of what the server said
-)
+
+def _trouble() -> tuple[type[BaseException], ...]:
+    """Whatever goes wrong between the bot and the calendar server."""
+    from caldav.lib import error as dav_error
+
+    return (
+        dav_error.DAVError,  # refused login (AuthorizationError), an error status, not found
+        OSError,  # no connection, a timeout, TLS (the HTTP library's errors are OSErrors)
+        SyntaxError,  # an answer that is not the XML CalDAV speaks (lxml's XMLSyntaxError)
+        ValueError,  # calendar data that cannot be read
+        AssertionError,  # the library's own checks of what the server said
+    )
 
 
 class CalendarUnavailable(Exception):
@@ -135,12 +141,17 @@ class ClinicCalendar:
         except TimeoutError:
             # The thread finishes on its own (the HTTP timeout bounds each request).
             raise CalendarUnavailable(f"no answer within {self.timeout:g} s") from None
-        except _TROUBLE as exc:
-            raise CalendarUnavailable(_reason(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, _trouble()):
+                raise CalendarUnavailable(_reason(exc)) from None
+            raise
 
     # What runs in the worker thread, holding the lock.
 
     def _open(self) -> DavCalendar:
+        from caldav.collection import Calendar as DavCalendar
+        from caldav.davclient import DAVClient
+
         if self._calendar is None:
             self._client = DAVClient(
                 url=self.url,
@@ -158,6 +169,8 @@ class ClinicCalendar:
         self._client = self._calendar = None
 
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        from icalendar import Event
+
         # In the clinic's zone: the library matches all-day events in the zone it is given.
         found: list[Any] = _done(
             self._open().search(
@@ -182,6 +195,8 @@ class ClinicCalendar:
         return [e for e in events if e.end > e.start]
 
     def _put(self, uid: str, data: str) -> None:
+        from caldav.lib import error as dav_error
+
         calendar = self._open()
         try:
             calendar.add_event(data, increase_seqno=False)
@@ -191,6 +206,8 @@ class ClinicCalendar:
             calendar.add_event(data, increase_seqno=False)
 
     def _remove(self, uid: str) -> None:
+        from caldav.lib import error as dav_error
+
         try:
             event = _done(self._open().get_event_by_uid(uid))
         except dav_error.NotFoundError:
@@ -222,6 +239,8 @@ def _blocks(event: Component) -> bool:
 
 
 def _event_data(uid: str, start: datetime, end: datetime, summary: str, description: str) -> str:
+    from icalendar import Calendar, Event
+
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("event times must be aware datetimes")
     event = Event.new(
@@ -238,6 +257,8 @@ def _event_data(uid: str, start: datetime, end: datetime, summary: str, descript
 
 def _reason(exc: BaseException) -> str:
     """Name what went wrong without the server's text (it could echo what was sent)."""
+    from caldav.lib import error as dav_error
+
     if isinstance(exc, dav_error.AuthorizationError):
         return "the calendar refused the login (user or password)"
     if isinstance(exc, dav_error.DAVError):
