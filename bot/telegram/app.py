@@ -58,6 +58,13 @@ log = logging.getLogger(__name__)
 # Seconds between one getUpdates call and the next. Idle, a message still arrives at once
 # (the call waits for it); busy, updates come in batches, for far fewer calls to Telegram.
 POLL_PAUSE = 0.05
+# Connections the bot's calls to Telegram share (getUpdates has its own). At most 64
+# updates are handled and 32 chats flushed at once; the library's 256 let the pool grow
+# to one connection per busy chat, and its bookkeeping scans every connection at each call
+# (about a sixth of the bot's time under load). A call that finds all of them busy waits
+# for one, up to POOL_WAIT seconds.
+CONNECTIONS = 32
+POOL_WAIT = 10.0
 # More than 20 messages in 10 seconds from one client gets one polite slow-down reply.
 FLOOD_LIMIT = (20, 10.0)
 ErrorHandler = Callable[[object, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -90,6 +97,8 @@ def build_application(
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(POOL_WAIT)
     )
     limiter = rate_limiter or _rate_limiter(settings.rate_limit)
     if limiter is not None:
