@@ -226,6 +226,7 @@ async def _scenario(content: Content, db: Path, actions: list[tuple[str, Any]]) 
     assert errors == [], errors
 
 
+@pytest.mark.slow(seconds=5.5)
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -103,6 +103,7 @@ async def process(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[BotProcess]:
         await bot.kill()
 
 
+@pytest.mark.slow(seconds=6)
 async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     api: FakeBotApi, process: BotProcess
 ) -> None:
@@ -151,6 +152,7 @@ async def test_kill_9_mid_check_loses_nothing_and_doubles_nothing(
     assert "Traceback" not in log
 
 
+@pytest.mark.slow(seconds=1)
 async def test_sigterm_shuts_down_cleanly(api: FakeBotApi, process: BotProcess) -> None:
     await process.start()
     await Person(api, 42).say("/start", "Welcome", timeout=20)
@@ -161,6 +163,7 @@ async def test_sigterm_shuts_down_cleanly(api: FakeBotApi, process: BotProcess) 
     assert TOKEN not in log
 
 
+@pytest.mark.slow(seconds=3.5)
 async def test_kill_9_while_an_update_is_being_handled_loses_nothing_and_doubles_nothing(
     api: FakeBotApi, process: BotProcess
 ) -> None:
@@ -190,6 +193,7 @@ async def test_kill_9_while_an_update_is_being_handled_loses_nothing_and_doubles
     assert code == 0 and "Traceback" not in log
 
 
+@pytest.mark.slow(seconds=2.7)
 async def test_kill_9_before_an_update_is_stored_loses_no_tap(
     api: FakeBotApi, process: BotProcess
 ) -> None:
@@ -215,6 +219,7 @@ async def test_kill_9_before_an_update_is_stored_loses_no_tap(
     assert sum("Health check (1 of 4)" in t for t in texts) == 1, texts
 
 
+@pytest.mark.slow(seconds=3)
 async def test_ctrl_c_stops_cleanly_and_loses_nothing(api: FakeBotApi, process: BotProcess) -> None:
     ann = Person(api, 42, "Ann")
     await process.start()
@@ -239,6 +244,7 @@ async def test_ctrl_c_stops_cleanly_and_loses_nothing(api: FakeBotApi, process: 
     assert code == 0
 
 
+@pytest.mark.slow(seconds=2)
 async def test_what_clients_type_never_reaches_the_log(api: FakeBotApi, tmp_path: Path) -> None:
     process = BotProcess(api, tmp_path / "bot.sqlite3", log_level="DEBUG")
     await process.start()
@@ -282,6 +288,7 @@ def _reminder_queued(db: Path) -> bool:
     return rows == [(1,)]
 
 
+@pytest.mark.slow(seconds=10)
 async def test_a_reminder_is_sent_once_across_kill_9_and_restarts(
     api: FakeBotApi, process: BotProcess
 ) -> None:

@@ -147,6 +147,7 @@ def with_side_files(db: Path) -> list[Path]:
     return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
 
+@pytest.mark.slow(seconds=2.4)
 async def test_a_real_run_keeps_the_database_its_wal_and_shm_and_the_export_private(
     api: FakeBotApi, tmp_path: Path
 ) -> None:

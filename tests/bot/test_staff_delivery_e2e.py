@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.config.clinic import DEFAULT_CLINIC_FILE
@@ -162,6 +163,7 @@ async def test_a_button_answered_too_late_still_does_its_work(running: Running) 
     assert any("query is too old" in d for _, d in running.api.refused)
 
 
+@pytest.mark.slow(seconds=4)
 async def test_the_staff_group_rate_limit_delays_messages_but_loses_none(
     running: Running,
 ) -> None:

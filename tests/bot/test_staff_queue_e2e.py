@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from telegram.ext import AIORateLimiter
 
 from bot.services.conversations import STAFF_CAP
@@ -64,6 +65,7 @@ async def test_a_client_over_the_cap_is_told_the_team_has_their_messages(
     await running.api.wait_for_text(STAFF_CHAT, "can I park outside?")
 
 
+@pytest.mark.slow(seconds=5)
 async def test_urgent_alerts_reach_staff_ahead_of_the_messages_queued_before_them(
     running: Running,
 ) -> None:

@@ -81,6 +81,7 @@ async def short_busy_timeout(running: Running) -> None:
     await running.storage.execute("PRAGMA busy_timeout = 100")
 
 
+@pytest.mark.slow(seconds=2)
 async def test_a_message_sent_while_another_program_locks_the_database_is_answered_once(
     running: Running, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -136,6 +136,7 @@ def test_each_entry_s_own_question_gets_its_answer(content: Content) -> None:
         assert decision.entry.id == entry.id, entry.question
 
 
+@pytest.mark.slow(seconds=2.2)
 def test_almost_every_alternate_gets_its_own_entry_s_answer(content: Content) -> None:
     phrasings = [(e.id, a) for e in content.kb.entries for a in e.alternates]
     astray = []

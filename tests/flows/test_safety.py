@@ -190,6 +190,7 @@ def _examples(tmp_path: Path, extra: str) -> Path:
     return path
 
 
+@pytest.mark.slow(seconds=4)
 def test_examples_a_clinic_adds_are_learned(content: Content, tmp_path: Path) -> None:
     # "Grimbled" is the clinic's local word for stiff: unknown words make the model wary.
     values = content.clinic.placeholders()

@@ -31,6 +31,7 @@ def learned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Safety]:
     return folder, _load(folder)
 
 
+@pytest.mark.slow(seconds=4)
 def test_a_saved_model_is_read_back_and_answers_the_same(learned: tuple[Path, Safety]) -> None:
     folder, first = learned  # learned in an empty folder
     saved = list(folder.glob("safety-model-*.pickle"))
