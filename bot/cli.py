@@ -249,6 +249,7 @@ def _check(args: argparse.Namespace) -> int:
         f"OK: clinic settings, {len(content.kb.entries)} FAQ entries, messages, health check, "
         f"{len(content.safety.check.rules)} safety rules{learned}"
     )
+    _check_calendar(content)
     version = dbfile.inspect(settings.db_path, len(MIGRATIONS))
     if version is None:
         print(f"OK: no database yet at {settings.db_path} (the bot creates it at start)")
@@ -257,6 +258,19 @@ def _check(args: argparse.Namespace) -> int:
     for warning in dbfile.check_warnings(settings.db_path):
         print(warning, file=sys.stderr)
     return 0
+
+
+def _check_calendar(content: Content) -> None:
+    """Say whether the calendar's password is there; like the token, check needs neither."""
+    calendar = content.clinic.calendar
+    if calendar is None:
+        return
+    try:
+        calendar.password()
+    except ContentError as exc:
+        print(f"warning: {exc}: the bot will not start without it", file=sys.stderr)
+        return
+    print(f"OK: calendar {calendar.url} (password from {calendar.password_env})")
 
 
 def _safety(args: argparse.Namespace) -> int:

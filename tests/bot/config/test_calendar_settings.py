@@ -58,6 +58,25 @@ def test_run_without_the_calendar_password_exits_with_one_line_naming_the_field(
     assert not (tmp_path / "bot.sqlite3").exists(), "refused before anything started"
 
 
+def test_check_warns_when_the_calendar_password_is_missing_and_says_ok_when_set(
+    tmp_path: Path,
+) -> None:
+    path = clinic_file(tmp_path, GOOD)
+    tmp_path.chmod(0o700)  # the database's folder: no warning about who can read it
+    env = {"CLINIC_CONFIG": str(path), "CLINIC_DB": str(tmp_path / "bot.sqlite3")}
+    missing = cli("check", env=env)
+    assert missing.returncode == 0, missing.stderr
+    (warning,) = missing.stderr.strip().splitlines()
+    assert warning.startswith("warning: ") and "CLINIC_CAL_PW is not set" in warning
+    assert "will not start" in warning
+    given = cli("check", env={**env, "CLINIC_CAL_PW": "s3cret"})
+    assert given.returncode == 0 and given.stderr == ""
+    assert "OK: calendar https://dav.example.com/staff/clinic/ (password from CLINIC_CAL_PW)" in (
+        given.stdout
+    )
+    assert "s3cret" not in given.stdout
+
+
 def test_the_password_variable_defaults_to_caldav_password(tmp_path: Path) -> None:
     block = "calendar:\n  url: http://127.0.0.1:5232/staff/clinic/\n  user: staff\n"
     calendar = load_clinic(clinic_file(tmp_path, block)).calendar
