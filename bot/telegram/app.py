@@ -155,6 +155,9 @@ def build_application(
         staff_chat = service.staff_chat_id = staff_service.staff_chat_id = new_id
         reporter.staff_chat_id = staff_service.teaching.staff_chat_id = new_id
         in_staff_chat.add_chat_ids(new_id)
+        # Staff's command menu is per chat: shown in the new group too, from now on.
+        app.bot_data["commands"] = _menus(content, new_id)
+        app.create_task(_register_commands(app), name="commands")
 
     outbox.on_staff_chat_moved.append(follow_staff_chat)
 

@@ -150,6 +150,9 @@ async def test_the_bot_follows_the_staff_group_to_its_supergroup(running: Runnin
     await staff.say("/requests", "No open requests")
     await to_staff(client, "and is it free?")
     await running.api.wait_for_text(supergroup, "and is it free?")
+    # Staff's command menu is shown in the new group too (both menus set again).
+    await running.api.wait_for_call("setMyCommands", 4)
+    assert "requests" in dict(running.api.command_menus[f"chat:{supergroup}"])
 
 
 async def test_a_button_answered_too_late_still_does_its_work(running: Running) -> None:
