@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
 from telegram.constants import MessageLimit
 
 from bot.services.html_parts import split_html, utf16_len
@@ -38,21 +31,18 @@ def to_api_call(reply: Reply, chat_id: int, edit_message_id: int | None = None) 
     """
     text = fit_text(reply.text)
     markup: dict[str, Any] | None = None
+    # The JSON shapes of InlineKeyboardMarkup, ReplyKeyboardMarkup and ReplyKeyboardRemove
+    # (what their to_dict() gives), built directly: this runs for every reply.
     if reply.buttons:
-        markup = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
-                for row in reply.buttons
-            ]
-        ).to_dict()
+        markup = _inline_keyboard([[(b.label, b.action) for b in row] for row in reply.buttons])
     elif reply.keys:
-        markup = ReplyKeyboardMarkup(
-            [[_key(k) for k in row] for row in reply.keys],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        ).to_dict()
+        markup = {
+            "keyboard": [[_key(k) for k in row] for row in reply.keys],
+            "one_time_keyboard": True,
+            "resize_keyboard": True,
+        }
     elif reply.remove_keys:
-        markup = ReplyKeyboardRemove().to_dict()
+        markup = {"remove_keyboard": True}
     if reply.edit and edit_message_id is not None:
         payload: dict[str, Any] = {"chat_id": chat_id, "message_id": edit_message_id, "text": text}
         if markup is not None and reply.buttons:
@@ -96,17 +86,22 @@ def staff_calls(
 def _staff_payload(chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None) -> ApiCall:
     payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
     if buttons:
-        payload["reply_markup"] = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in buttons
-            ]
-        ).to_dict()
+        payload["reply_markup"] = _inline_keyboard(buttons)
     return "sendMessage", payload
 
 
-def _key(key: Key) -> KeyboardButton:
-    return KeyboardButton(key.label, request_contact=key.kind is KeyboardKind.CONTACT)
+def _inline_keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
+    """An InlineKeyboardMarkup as JSON: buttons (label, callback data) in rows."""
+    return {
+        "inline_keyboard": [
+            [{"callback_data": data, "text": label} for label, data in row] for row in rows
+        ]
+    }
+
+
+def _key(key: Key) -> dict[str, Any]:
+    """A KeyboardButton as JSON."""
+    return {"request_contact": key.kind is KeyboardKind.CONTACT, "text": key.label}
 
 
 def document_call(chat_id: int, name: str, data: bytes, caption: str) -> ApiCall:
