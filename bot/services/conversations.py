@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 from bot.config.content import Content
 from bot.services.api_calls import (
@@ -16,7 +17,6 @@ from bot.services.api_calls import (
     to_api_call,
 )
 from bot.services.calendar_file import calendar_file_call
-from bot.services.calendar_sync import CalendarSync
 from bot.services.clock import utc_now
 from bot.services.privacy import forget_client
 from bot.services.staff_views import (
@@ -51,6 +51,8 @@ from flows.safety import SafetyKind
 from flows.staff_cap import over_cap, staff_bound
 from flows.state import Conversation, RequestKind
 
+if TYPE_CHECKING:  # the CalDAV libraries are loaded only where a calendar is used
+    from bot.services.calendar_sync import CalendarSync
 log = logging.getLogger(__name__)
 # Effects that queue a write to the clinic's calendar (the removal of an event).
 _CALENDAR = (Forget, CancelAppointment, MoveAppointment)
