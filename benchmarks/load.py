@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,7 +52,9 @@ from bot.config.content import load_content  # noqa: E402
 from bot.config.settings import Settings  # noqa: E402
 from bot.store.database import Storage  # noqa: E402
 from bot.telegram.app import POLL_PAUSE, build_application, start_application, stop_application  # noqa: E402
-from tests.bot.fake_bot_api import JSON, FakeBotApi  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.bot.fake_bot_api import JSON, FakeBotApi
 
 TOKEN = "123456:BENCHMARK-token-for-the-fake-server"
 STAFF_CHAT = -100999
@@ -185,6 +187,8 @@ class BotProcess:
 
 async def chat_phase(kind: str, clients: int, per_client: int) -> dict[str, Any]:
     """Every client sends `per_client` messages, each after the reply to the last."""
+    from tests.bot.fake_bot_api import FakeBotApi  # not in the bot's process: not its memory
+
     messages = faq_messages()
     async with FakeBotApi() as api:
         replies = Replies(api)
@@ -215,6 +219,8 @@ async def chat_phase(kind: str, clients: int, per_client: int) -> dict[str, Any]
 
 async def booking_phase(clients: int) -> dict[str, Any]:
     """Every client books at once; then check each request was stored and sent exactly once."""
+    from tests.bot.fake_bot_api import FakeBotApi  # the clients' side only
+
     async with FakeBotApi() as api:
         replies = Replies(api)
         with tempfile.TemporaryDirectory() as tmp:
