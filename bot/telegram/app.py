@@ -49,7 +49,7 @@ from bot.telegram.client_handlers import ClientHandlers
 from bot.telegram.delivery import Outbox
 from bot.telegram.error_reporter import ErrorReporter
 from bot.telegram.flood_guard import FloodGuard
-from bot.telegram.inbox import DurableQueue, handled
+from bot.telegram.inbox import DurableQueue, UpdatesRequest, handled
 from bot.telegram.staff_handlers import StaffHandlers
 from bot.telegram.updates import PerChatUpdateProcessor
 from flows.messages import STAFF_COMMANDS
@@ -91,7 +91,8 @@ def build_application(
     """
     assert settings.token is not None, "a token is required to run in Telegram"
     assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
-    inbox = DurableQueue(storage)
+    updates_request = UpdatesRequest()
+    inbox = DurableQueue(storage, updates_request)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -99,6 +100,7 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(POOL_WAIT)
+        .get_updates_request(updates_request)
     )
     limiter = rate_limiter or _rate_limiter(settings.rate_limit)
     if limiter is not None:

@@ -22,23 +22,57 @@ import sqlite3
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.request import HTTPXRequest
 
 from bot.store.database import Storage
 
 log = logging.getLogger(__name__)
 
 
+def _json(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection (python-telegram-bot's default one), which also keeps each
+    update of the last answer as the JSON Telegram sent.
+
+    The inbox then writes that text down instead of turning the parsed `Update` back into
+    JSON (`to_dict`, for every update, took more time than handling a FAQ message's SQL).
+    The Updater queues all updates of an answer before it asks for the next, so the texts
+    of one answer are all that is kept.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1, http_version="1.1")
+        self.texts: dict[int, str] = {}
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """Parse an answer (python-telegram-bot's way); keep each update's JSON text by id."""
+        answer = super().parse_json_payload(payload)
+        result = answer.get("result")
+        if isinstance(result, list):
+            self.texts = {
+                item["update_id"]: _json(item)
+                for item in result
+                if isinstance(item, dict) and isinstance(item.get("update_id"), int)
+            }
+        return answer
+
+
 class DurableQueue(asyncio.Queue[object]):
     """The Application's update queue, writing each update down before it is queued."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, received: UpdatesRequest | None = None) -> None:
         super().__init__()
         self.storage = storage
+        self.received = received  # the JSON of updates fetched by polling, if known
 
     async def put(self, item: object) -> None:
         """Queue an update once it is on disk (if the disk refuses, queue it anyway)."""
         if isinstance(item, Update):
-            payload = json.dumps(item.to_dict(), separators=(",", ":"), ensure_ascii=False)
+            text = self.received.texts.pop(item.update_id, None) if self.received else None
+            payload = text if text is not None else _json(item.to_dict())
             try:
                 await self.storage.inbox.put(item.update_id, payload)
             except sqlite3.Error as exc:
