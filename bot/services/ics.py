@@ -15,9 +15,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vCalAddress
-from icalendar.enums import STATUS
-
 from bot.config.clinic import Clinic
 
 # The VTIMEZONE describes the zone's changes this far either side of the appointment.
@@ -57,6 +54,10 @@ def appointment_ics(
     more than the last); `cancelled` makes the file that takes the event out of the
     client's calendar. `stamp` is when the file is made (now by default).
     """
+    # icalendar is loaded at the first confirmation, not at start (about 3 MB).
+    from icalendar import Calendar, Event, vCalAddress
+    from icalendar.enums import STATUS
+
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("appointment times must be aware datetimes")
     if end <= start:
