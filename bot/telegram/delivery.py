@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import sqlite3
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +21,6 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBUserWarning
 
 from bot.services.api_calls import fit_text
 from bot.services.html_parts import to_plain
@@ -360,38 +357,17 @@ async def _post_payload(bot: Bot, method: str, payload: dict[str, Any]) -> Any:
     would only be undone again. `do_api_request` without a return type sends them through
     the same steps as the Bot's methods (the rate limiter, the same errors raised) and
     gives back the answer's JSON (the message's, or True).
+
+    The method goes by its lower-case name ("sendmessage"): the Bot API's method names are
+    case-insensitive, and `do_api_request` warns at each call of a name the Bot has as a
+    method of its own ("Please use 'Bot.sendMessage' instead"), which here is on purpose.
     """
     data = dict(payload)
     if method == "sendDocument":
         # A small text file kept in the payload (an appointment's .ics): its name and text.
         file = data.pop("document")
         data["document"] = InputFile(str(file["text"]).encode(), filename=str(file["name"]))
-    _quiet_same_name_warning()
-    return await bot.do_api_request(method, api_kwargs=data)
-
-
-# `do_api_request` warns at each call of a method the Bot also has ("Please use
-# 'Bot.sendMessage' instead of ..."); here the JSON is sent on purpose, so not that warning.
-_SAME_NAME_WARNING = r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request\("
-
-
-def _quiet_same_name_warning() -> None:
-    """Put the filter that hides that warning first, unless it is first already.
-
-    Checked at each call, not set once: a filter added later (pytest's per test, `-W error`)
-    goes in front of it. Not re-added when in place, since each change of the filters
-    makes Python show again the warnings it shows once per place.
-    """
-    first = warnings.filters[0] if warnings.filters else None
-    message = first[1] if first is not None else None
-    if (
-        first is None
-        or first[0] != "ignore"
-        or first[2] is not PTBUserWarning
-        or not isinstance(message, re.Pattern)
-        or message.pattern != _SAME_NAME_WARNING
-    ):
-        warnings.filterwarnings("ignore", message=_SAME_NAME_WARNING, category=PTBUserWarning)
+    return await bot.do_api_request(method.lower(), api_kwargs=data)
 
 
 def _markup(data: dict[str, Any]) -> ReplyMarkup:

@@ -48,7 +48,7 @@ _TOO_OLD = "Bad Request: query is too old and response timeout expired or query 
 class Call:
     """One Bot API request the bot made."""
 
-    method: str
+    method: str  # as the bot wrote it: Telegram takes method names in any case
     params: JSON
 
 

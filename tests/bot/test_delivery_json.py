@@ -17,7 +17,8 @@ BUTTONS = {"inline_keyboard": [[{"callback_data": "book", "text": "Book"}]]}
 
 async def test_queued_calls_reach_the_api_as_their_json(tmp_path: Path) -> None:
     # pytest turns warnings into errors here: python-telegram-bot's "Please use
-    # 'Bot.sendMessage'" warning of do_api_request must not be raised at each send.
+    # 'Bot.sendMessage'" warning of do_api_request must not be raised at each send (the
+    # calls go by their lower-case names, which Telegram takes as the same methods).
     storage = await Storage.open(tmp_path / "outbox.sqlite3")
     try:
         async with FakeBotApi() as api:

@@ -45,7 +45,7 @@ def kb_with_a_long_id(folder: Path) -> tuple[Path, str]:
 
 
 def refused_texts(api: FakeBotApi) -> list[str]:
-    return [description for method, description in api.refused if method == "sendMessage"]
+    return [description for method, description in api.refused if method.lower() == "sendmessage"]
 
 
 async def test_a_2000_character_message_with_500_ampersands_reaches_staff_whole(
