@@ -23,7 +23,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     rate limits and retries, a locked database): with one worker per core, the cores were
     idle about 40% of the time.
     """
-    return 2 * len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 2 * (cores or 1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
