@@ -16,6 +16,16 @@ def content() -> Content:
     return load_content(DEFAULT_CLINIC_FILE)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any worker starts, make sure the shipped content's saved copy exists.
+
+    On a fresh machine every worker, and every bot process a test starts, would otherwise
+    learn the safety model at the same moment (seconds each, all at once).
+    """
+    if not hasattr(config, "workerinput"):
+        load_content(DEFAULT_CLINIC_FILE)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """Run two test workers per core for `-n auto`.
 

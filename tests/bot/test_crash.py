@@ -294,6 +294,7 @@ async def test_a_reminder_is_sent_once_across_kill_9_and_restarts(
 ) -> None:
     ann = Person(api, 42, "Ann")
     await process.start()
+    await ann.say("/start", "Welcome", timeout=20)  # the process is up (it may load slowly)
     await book(ann)
     await api.wait_for_text(STAFF_CHAT, "Appointment request #1", timeout=20)
     await confirm(staff(api), 1)
