@@ -107,11 +107,16 @@ class Normaliser:
         self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
 
     def __getstate__(self) -> dict[str, object]:
-        """What a saved copy keeps: not the caches of recent words."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_correct", "_stem")}
+        """What a saved copy keeps: not the caches of recent words, nor the stemmer.
+
+        The stemmer is made again when read back (PyStemmer's cannot be saved).
+        """
+        skipped = ("_correct", "_stem", "_stemmer")
+        return {k: v for k, v in self.__dict__.items() if k not in skipped}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
+        self._stemmer = snowballstemmer.stemmer("english")
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
         self._stem = lru_cache(maxsize=8192)(self._stemmer.stemWord)
 

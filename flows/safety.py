@@ -127,11 +127,16 @@ class Reader:
         self._idiom_len = max((len(k) for k in self._idioms), default=0)
 
     def __getstate__(self) -> dict[str, object]:
-        """What a saved copy keeps: not the caches of recent words."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_correct", "_stem")}
+        """What a saved copy keeps: not the caches of recent words, nor the stemmer.
+
+        The stemmer is made again when read back (PyStemmer's cannot be saved).
+        """
+        skipped = ("_correct", "_stem", "_stemmer")
+        return {k: v for k, v in self.__dict__.items() if k not in skipped}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
+        self._stemmer = snowballstemmer.stemmer("english")
         self._stem = lru_cache(maxsize=16384)(self._stemmer.stemWord)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # The libraries whose behaviour is built into the loaded content.
-LIBRARIES = ("rapidfuzz", "snowballstemmer", "pyspellchecker", "PyYAML")
+LIBRARIES = ("rapidfuzz", "snowballstemmer", "PyStemmer", "pyspellchecker", "PyYAML")
 PACKAGES = (faq, flows, contentfile, bot.config)
 
 
