@@ -134,7 +134,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def running(api: FakeBotApi, content: Content, tmp_path: Path) -> AsyncIterator[Running]:
-    async for bot in _run(api, content, tmp_path, {}):
+    async for bot in run_bot(api, content, tmp_path, {}):
         yield bot
 
 
@@ -143,13 +143,17 @@ async def clocked(
     api: FakeBotApi, content: Content, tmp_path: Path, clock: Clock
 ) -> AsyncIterator[Running]:
     """The bot running with the test's clock (`clock`) instead of the real one."""
-    async for bot in _run(api, content, tmp_path, {"clock": clock}):
+    async for bot in run_bot(api, content, tmp_path, {"clock": clock}):
         yield bot
 
 
-async def _run(
+async def run_bot(
     api: FakeBotApi, content: Content, tmp_path: Path, options: dict[str, Any]
 ) -> AsyncIterator[Running]:
+    """A bot started with these `build_application` options, for a fixture to yield.
+
+    Stopped and its database closed afterwards; errors in its handlers fail the test.
+    """
     settings = make_settings(api, tmp_path / "bot.sqlite3")
     storage = await Storage.open(settings.db_path)
     bot = Running(api, settings, content, storage, options=options)

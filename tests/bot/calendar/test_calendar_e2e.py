@@ -19,11 +19,10 @@ from bot.services.appointment_times import CALENDAR_DOWN, CALENDAR_OVERLAPS, CAL
 from bot.services.calendar import ClinicCalendar
 from bot.services.calendar_sync import CalendarSync
 from bot.services.retention import purge_expired
-from bot.store.database import Storage
 from flows import staff as rules
 from flows.appointments import slot_of
 from tests.bot.calendar.conftest import PASSWORD, USER, Radicale
-from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Clock, Running, make_settings
+from tests.bot.conftest import STAFF_CHAT, STAFF_USER, Clock, Running, run_bot
 from tests.bot.driver import Person, book, confirm_first_slot, staff
 from tests.bot.fake_bot_api import FakeBotApi, SentMessage
 
@@ -36,17 +35,8 @@ async def bot(
 ) -> AsyncIterator[Running]:
     """The bot with the test's clock and the clinic's calendar on the Radicale server."""
     calendar = ClinicCalendar(settings, PASSWORD, content.clinic.time_zone, timeout=3)
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
-    options = {"clock": clock, "calendar": calendar}
-    running = Running(api, make_settings(api, tmp_path / "bot.sqlite3"), content, storage,
-                      options=options)  # fmt: skip
-    try:
-        await running.start()
+    async for running in run_bot(api, content, tmp_path, {"clock": clock, "calendar": calendar}):
         yield running
-    finally:
-        await running.stop()
-        await storage.close()
-    assert running.errors == [], f"handler errors: {running.errors!r}"
 
 
 def events(url: str) -> dict[str, str]:
