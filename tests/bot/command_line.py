@@ -30,10 +30,11 @@ from bot.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
 # Settings the tests' own environment might hold; each command starts without them.
-OURS = ("TELEGRAM", "STAFF", "CLINIC")
+OURS = ("TELEGRAM", "STAFF", "CLINIC", "WEBHOOK", "LOG_LEVEL", "CALDAV")
 
 
-def _environment(env: dict[str, str] | None) -> dict[str, str]:
+def environment(env: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without the bot's settings, then `env` on top."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     return {**base, **(env or {})}
 
@@ -74,7 +75,7 @@ def _in_process(
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
-        os.environ.update(_environment(env))
+        os.environ.update(environment(env))
         with (
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
@@ -115,7 +116,7 @@ def cli_process(
     """Run `python -m bot ARGS` as its own process, from `cwd`."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=cwd, env=_environment(env), input=stdin, capture_output=True, text=True,
+        cwd=cwd, env=environment(env), input=stdin, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
 

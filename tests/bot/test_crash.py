@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.command_line import environment
 from tests.bot.conftest import STAFF_CHAT, TOKEN
 from tests.bot.driver import Person, book, confirm, staff
 from tests.bot.fake_bot_api import FakeBotApi
@@ -29,9 +29,8 @@ class BotProcess:
     """
 
     def __init__(self, api: FakeBotApi, db: Path, log_level: str = "INFO") -> None:
-        ours = ("TELEGRAM", "STAFF", "CLINIC")
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(ours)},
+            **environment(None),
             "TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": str(STAFF_CHAT),
             "TELEGRAM_API_URL": api.root_url, "CLINIC_DB": str(db), "LOG_LEVEL": log_level,
         }  # fmt: skip

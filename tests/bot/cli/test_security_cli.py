@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.database import Storage
-from tests.bot.command_line import GOOD_TOKEN, ROOT, assert_one_line_error, cli
+from tests.bot.command_line import GOOD_TOKEN, ROOT, assert_one_line_error, cli, environment
 from tests.bot.conftest import STAFF_CHAT, TOKEN
 from tests.bot.fake_bot_api import FakeBotApi
 
@@ -24,10 +24,8 @@ SECRET_HALF = TOKEN.partition(":")[2]
 
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     """Run `python -m bot ARGS` while the fake server keeps answering in this event loop."""
-    ours = ("TELEGRAM", "STAFF", "CLINIC", "WEBHOOK")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith(ours)}, **env},
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment(env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 60)
