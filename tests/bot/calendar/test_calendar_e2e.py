@@ -185,6 +185,8 @@ async def test_a_client_cancel_removes_the_event(bot: Running, settings: Calenda
     await sam.tap("✅ Confirm", "Confirm at which time?")
     await confirm_first_slot(sam, 1)
     await until_written(bot, settings.url, present=True)
+    # The client's message is sent on its own: the event can be written before it arrives.
+    await bot.api.wait_for_text(ann.chat, "your appointment is confirmed")
     await ann.tap("❌ Can't make it", "Cancel your appointment on")
     await ann.tap("Yes, cancel it", "is cancelled")
     # Woken at once, not at its next round in 30 s (10 s leaves room for a busy machine).
