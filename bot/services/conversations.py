@@ -135,13 +135,14 @@ class ConversationService:
     async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
         """Load what the front desk needs to know besides the conversation."""
         to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
-        still_open, details = await tx.requests.of_client(chat_id)
-        mine = tuple(OwnRequest(r.id, r.kind, r.status) for r in still_open if not r.kind.is_alert)
-        booked = tuple(
-            OwnAppointment(b.request_id, b.start, b.minutes, b.service)
-            for b in await tx.appointments.ahead_of_chat(chat_id, self.clock())
+        record = await tx.requests.of_client(chat_id, self.clock())
+        mine = tuple(
+            OwnRequest(r.id, r.kind, r.status) for r in record.still_open if not r.kind.is_alert
         )
-        return Known(to_staff, mine, details, booked)
+        booked = tuple(
+            OwnAppointment(b.request_id, b.start, b.minutes, b.service) for b in record.booked
+        )
+        return Known(to_staff, mine, record.details, booked)
 
     async def _within_cap(self, tx: Transaction, chat_id: int, step: Step) -> Step:
         """Count what a step sends staff; over the client's cap, send it no more."""

@@ -68,15 +68,6 @@ class Appointments:
         """Free a booking's time (cancelled or being moved): no longer busy, no reminder."""
         await self.sql.run("DELETE FROM appointments WHERE request_id = ?", (request_id,))
 
-    async def ahead_of_chat(self, chat_id: int, now: datetime) -> list[Booked]:
-        """Return a client's confirmed appointments that have not started, earliest first."""
-        rows = await self.sql.rows(
-            _BOOKED + "WHERE r.chat_id = ? AND a.starts_at > ? AND r.status = 'confirmed' "
-            "ORDER BY a.starts_at",
-            (chat_id, iso(now)),
-        )
-        return [_booked(r) for r in rows]
-
     async def to_remind(self, now: datetime, before: timedelta) -> list[tuple[Booked, int]]:
         """Return the appointments whose reminder is due and not yet queued, that have not
         started (late after an outage rather than lost), with their client's chat."""

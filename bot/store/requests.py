@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.store.appointments import Booked
 from bot.store.sql import Sql, iso, marks, now_iso
 from flows.events import Client, SubmitRequest
 from flows.staff import OPEN_STATUSES, RequestFacts, Status
@@ -55,6 +56,19 @@ _COLUMNS = (
     "id, chat_id, username, first_name, kind, level, flags, name, phone, times, concern, "
     "consent_at, status, created_at, service, minutes"
 )
+
+
+# The same columns, named through the alias `r` (for reads joined with other tables).
+_JOINED = ", ".join(f"r.{column}" for column in _COLUMNS.split(", "))
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """A client's requests as the front desk needs them at each message."""
+
+    still_open: list[RequestRow]  # oldest first
+    details: tuple[str, str] | None  # name and phone of the latest request that has both
+    booked: list[Booked]  # confirmed appointments not yet started, earliest first
 
 
 def _row(r: aiosqlite.Row) -> RequestRow:
@@ -114,13 +128,25 @@ class Requests:
         statuses = [s.value for s in OPEN_STATUSES]
         return [_row(r) for r in await self.sql.rows(sql, (chat_id, *statuses))]
 
-    async def of_client(self, chat_id: int) -> tuple[list[RequestRow], tuple[str, str] | None]:
-        """Return a client's open requests (oldest first) and the name and phone of their
-        latest request that has both, in one read (it runs for every client message)."""
-        sql = f"SELECT {_COLUMNS} FROM requests WHERE chat_id = ? ORDER BY id"  # noqa: S608
-        rows = [_row(r) for r in await self.sql.rows(sql, (chat_id,))]
+    async def of_client(self, chat_id: int, now: datetime) -> ClientRecord:
+        """Return what the front desk knows of a client's requests, in one read (it runs
+        for every client message): see `ClientRecord`."""
+        sql = (
+            f"SELECT {_JOINED}, a.starts_at, a.minutes FROM requests r "  # noqa: S608
+            "LEFT JOIN appointments a ON a.request_id = r.id WHERE r.chat_id = ? ORDER BY r.id"
+        )
+        found = await self.sql.rows(sql, (chat_id,))
+        rows = [_row(r) for r in found]
         details = next(((r.name, r.phone) for r in reversed(rows) if r.name and r.phone), None)
-        return [r for r in rows if r.status in OPEN_STATUSES], details
+        after = iso(now)  # compared as the stored text, as the database would
+        booked = [
+            Booked(r.id, datetime.fromisoformat(f[-2]), int(f[-1]), r.name or r.first_name,
+                   r.level, r.service)
+            for r, f in zip(rows, found, strict=True)
+            if f[-2] is not None and f[-2] > after and r.status is Status.CONFIRMED
+        ]  # fmt: skip
+        booked.sort(key=lambda b: b.start)
+        return ClientRecord([r for r in rows if r.status in OPEN_STATUSES], details, booked)
 
     async def open_alert(self, chat_id: int, kind: RequestKind) -> int | None:
         """Return a client's alert of this kind that staff have not acted on yet."""
