@@ -132,3 +132,18 @@ async def test_status_lists_the_appointment_with_cancel_and_move(desk: Desk) -> 
     assert f"#{number} 🗓" in status.text and "confirmed" in status.text
     labels = [label for label, _ in status.buttons]
     assert f"❌ Cancel #{number}" in labels and f"🔁 Move #{number}" in labels
+
+
+async def test_an_appointment_that_has_started_is_no_longer_the_clients_to_cancel(
+    desk: Desk,
+) -> None:
+    number = await confirmed(desk)
+    start = await start_of(desk, number)
+    desk.clients.clock = lambda: start + timedelta(minutes=1)
+    await desk.send(Press(f"ap:cxy:{number}"))  # "Yes, cancel it" on the old message
+    assert "no appointment coming up" in desk.sender.last(42).text
+    assert await booked(desk, number) is not None, "kept: it has started"
+    desk.clients.clock = lambda: start - timedelta(minutes=1)
+    await desk.send(Press(f"ap:cxy:{number}"))
+    assert any("is cancelled" in m.text for m in desk.sender.in_chat(42))
+    assert await booked(desk, number) is None
