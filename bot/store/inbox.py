@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.store.sql import Sql, marks, now_iso
 
 
@@ -22,6 +24,14 @@ class Inbox:
         await self.sql.run(
             "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
             (update_id, payload, now_iso()),
+        )
+
+    async def put_many(self, updates: Iterable[tuple[int, str]]) -> None:
+        """Keep several updates (id and payload) until they are handled, in one write."""
+        received = now_iso()
+        await self.sql.run_many(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+            [(update_id, payload, received) for update_id, payload in updates],
         )
 
     def done(self, update_id: int) -> None:

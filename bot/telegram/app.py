@@ -91,7 +91,7 @@ def build_application(
     """
     assert settings.token is not None, "a token is required to run in Telegram"
     assert settings.staff_chat_id is not None, "a staff chat is required to run in Telegram"
-    updates_request = UpdatesRequest()
+    updates_request = UpdatesRequest(storage.inbox)
     inbox = DurableQueue(storage, updates_request)
     builder = (
         ApplicationBuilder()

@@ -19,12 +19,14 @@ import asyncio
 import json
 import logging
 import sqlite3
+from http import HTTPStatus
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.store.database import Storage
+from bot.store.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +36,54 @@ def _json(data: object) -> str:
 
 
 class UpdatesRequest(HTTPXRequest):
-    """The getUpdates connection (python-telegram-bot's default one), which also keeps each
-    update of the last answer as the JSON Telegram sent.
+    """The getUpdates connection (python-telegram-bot's default one), which writes each
+    answer's updates to the inbox in one go, as the JSON Telegram sent.
 
-    The inbox then writes that text down instead of turning the parsed `Update` back into
-    JSON (`to_dict`, for every update, took more time than handling a FAQ message's SQL).
-    The Updater queues all updates of an answer before it asks for the next, so the texts
-    of one answer are all that is kept.
+    The whole answer is on disk before python-telegram-bot sees it, so before it queues
+    the updates and tells Telegram it has them: one write per answer (up to 100 updates)
+    instead of one per update, each waiting its turn for the database. Writing the text
+    Telegram sent saves turning each parsed `Update` back into JSON (`to_dict` took more
+    time than a FAQ message's SQL). If the write fails, the queue writes each update as it
+    comes (see `DurableQueue.put`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, inbox: Inbox | None = None) -> None:
         super().__init__(connection_pool_size=1, http_version="1.1")
-        self.texts: dict[int, str] = {}
+        self.inbox = inbox
+        self.texts: dict[int, str] = {}  # the last answer's updates not yet on disk, by id
+        self.stored: set[int] = set()  # the last answer's updates on disk already
+        self._parsed: tuple[bytes, dict[str, Any]] | None = None
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """Fetch an answer; write its updates to the inbox before anyone else sees it."""
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code == HTTPStatus.OK and self.inbox is not None:
+            self.parse_json_payload(payload)  # kept for python-telegram-bot's own parse
+            if self.texts:
+                try:
+                    await self.inbox.put_many(self.texts.items())
+                except sqlite3.Error as exc:
+                    log.error("event=inbox_write_failed updates=%s error=%s", len(self.texts), exc)
+                else:
+                    self.stored, self.texts = set(self.texts), {}
+        return code, payload
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """Parse an answer (python-telegram-bot's way); keep each update's JSON text by id."""
+        if self._parsed is not None and self._parsed[0] is payload:
+            return self._parsed[1]  # parsed when it came in (`do_request`)
         answer = super().parse_json_payload(payload)
         result = answer.get("result")
         if isinstance(result, list):
+            self.stored = set()
             self.texts = {
                 item["update_id"]: _json(item)
                 for item in result
                 if isinstance(item, dict) and isinstance(item.get("update_id"), int)
             }
+        self._parsed = (payload, answer)
         return answer
 
 
@@ -71,6 +98,10 @@ class DurableQueue(asyncio.Queue[object]):
     async def put(self, item: object) -> None:
         """Queue an update once it is on disk (if the disk refuses, queue it anyway)."""
         if isinstance(item, Update):
+            if self.received is not None and item.update_id in self.received.stored:
+                self.received.stored.discard(item.update_id)  # its answer was written whole
+                await super().put(item)
+                return
             text = self.received.texts.pop(item.update_id, None) if self.received else None
             payload = text if text is not None else _json(item.to_dict())
             try:

@@ -1,4 +1,4 @@
-"""The inbox writes down each polled update as the JSON Telegram sent, and replays it."""
+"""The inbox writes down each polled answer as the JSON Telegram sent, and replays it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from telegram import Bot, Update
 
 from bot.store.database import Storage
 from bot.telegram.inbox import DurableQueue, UpdatesRequest
+from tests.bot.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-token-for-the-fake-server-only"
 
 UPDATE = {
     "update_id": 41,
@@ -52,5 +55,60 @@ async def test_an_update_not_polled_is_written_from_its_fields(tmp_path: Path) -
         await queue.put(update)
         (payload,) = await storage.inbox.pending()
         assert Update.de_json(json.loads(payload), bot) == update
+    finally:
+        await storage.close()
+
+
+async def _poll(api: FakeBotApi, received: UpdatesRequest) -> tuple[Update, ...]:
+    """One getUpdates over real HTTP, through the bot's getUpdates connection."""
+    async with Bot(TOKEN, base_url=api.base_url, get_updates_request=received) as bot:
+        return await bot.get_updates(timeout=0)
+
+
+async def test_a_polled_answer_is_on_disk_before_any_of_its_updates_is_queued(
+    tmp_path: Path,
+) -> None:
+    storage = await Storage.open(tmp_path / "inbox.sqlite3")
+    try:
+        async with FakeBotApi() as api:
+            for n in range(3):
+                api.send_text(5, f"question {n}")
+            received = UpdatesRequest(storage.inbox)
+            updates = await _poll(api, received)
+        assert len(updates) == 3
+        # Nothing is queued yet, and a kill now would lose nothing: all three are written.
+        texts = [json.loads(p)["message"]["text"] for p in await storage.inbox.pending()]
+        assert texts == ["question 0", "question 1", "question 2"]
+        queue = DurableQueue(storage, received)
+        for update in updates:
+            await queue.put(update)
+        assert queue.qsize() == 3
+        assert len(await storage.inbox.pending()) == 3, "each update is written once"
+    finally:
+        await storage.close()
+
+
+async def test_when_the_answer_cannot_be_written_whole_each_update_is_written_as_queued(
+    tmp_path: Path,
+) -> None:
+    storage = await Storage.open(tmp_path / "inbox.sqlite3")
+    try:
+        # The disk refuses one of the updates: the answer's single write fails with it.
+        await storage.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbox WHEN NEW.payload LIKE '%question 1%' "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+        async with FakeBotApi() as api:
+            for n in range(3):
+                api.send_text(5, f"question {n}")
+            received = UpdatesRequest(storage.inbox)
+            updates = await _poll(api, received)
+        assert len(updates) == 3, "a failed write does not hold the answer back"
+        queue = DurableQueue(storage, received)
+        for update in updates:
+            await queue.put(update)
+        assert queue.qsize() == 3, "every update is still handled"
+        texts = [json.loads(p)["message"]["text"] for p in await storage.inbox.pending()]
+        assert texts == ["question 0", "question 2"]
     finally:
         await storage.close()
