@@ -21,6 +21,7 @@ from flows.events import LogUnanswered, Step
 from flows.hours import WeekHours
 from flows.menu import menu
 from flows.messages import Messages, plain
+from flows.reading import Reading
 from flows.replies import Button, Reply, rows
 from flows.safety_content import Safety
 from flows.safety_replies import CONTRAINDICATIONS, SafetyReplies
@@ -100,15 +101,27 @@ class FaqReplies:
         logged = LogUnanswered(state.asked, None, 0.0, answered=entry.id)
         return Step(replace(state, asked=""), (Reply(m.text("miss_noted"), options),), (logged,))
 
-    def text(self, state: Conversation, text: str, now: datetime) -> Step:
+    def read(self, text: str, max_safety_chars: int) -> Reading:
+        """Read a typed message: what the safety check and the knowledge base make of it."""
+        clipped = text[:MAX_MATCH_CHARS]
+        parts = self._questions(clipped)
+        return Reading(
+            text,
+            self.safety.check.assess(text[:max_safety_chars]),
+            self.matcher.decide(clipped),
+            tuple((p, self.matcher.decide(p)) for p in parts) if len(parts) > 1 else (),
+            self.safety.check.about_health(text),
+        )
+
+    def text(self, state: Conversation, reading: Reading, now: datetime) -> Step:
         """Answer a typed message from an idle chat: one answer, several, or an honest miss."""
-        decision = self.matcher.decide(text[:MAX_MATCH_CHARS])
-        several = self._several(text[:MAX_MATCH_CHARS], now)
+        text, decision = reading.text, reading.decision
+        several = self._several(reading.parts, now)
         # The whole message read as one, if confident, must be among the parts' answers:
         # "Is this to be expected, and for how long?" is one question, not two.
         # A question about the body or health is never kept or logged: the client's words
         # about their health don't reach staff, not even as an unanswered question.
-        health = self.safety.check.about_health(text)
+        health = reading.health
         asked = replace(state, asked="" if health else text[:MAX_ASKED_CHARS])
         if several and (not isinstance(decision, Answer) or decision.entry.id in several):
             return Step(asked, tuple(several.values()))
@@ -154,18 +167,14 @@ class FaqReplies:
         score = first.score if first else 0.0
         return Step(state, (reply,), () if health else (LogUnanswered(text, guess, score),))
 
-    def _several(self, text: str, now: datetime) -> dict[str, Reply]:
+    def _several(self, parts: tuple[tuple[str, Decision], ...], now: datetime) -> dict[str, Reply]:
         """Answer each question of a message that asks several, in order (up to three).
 
         Empty unless at least two questions get a confident answer, each a different topic;
         sentences that only give context ("I sit at a desk all day.") are not questions.
         """
-        parts = self._questions(text)
-        if len(parts) < 2:
-            return {}
         replies: dict[str, Reply] = {}
-        for part in parts:
-            decision = self.matcher.decide(part)
+        for part, decision in parts:
             if isinstance(decision, Answer) and decision.entry.id not in replies:
                 reply = self._hours(decision, part, now) or self.answer(decision.entry, True)
                 replies[decision.entry.id] = reply

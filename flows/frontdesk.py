@@ -26,6 +26,7 @@ from flows.messages import Messages
 from flows.mid_request import MidRequest
 from flows.my_appointments import MyAppointments, moving, parse_ap_action
 from flows.own_requests import CHANGE, NEW, OwnRequests, parse_my_action
+from flows.reading import Reading
 from flows.replies import Button, Reply
 from flows.safety_content import Safety
 from flows.safety_replies import SafetyReplies
@@ -92,6 +93,14 @@ class FrontDesk:
         """Return what is said when a typed message speaks of health."""
         return self.faq.safety_replies
 
+    def read(self, text: str) -> Reading:
+        """Read a typed message on its own: safety, and what the knowledge base says.
+
+        Pure and from the text alone, so it can be done before the chat's state is loaded
+        (the service does, outside its transaction); `handle` reads it itself if not given.
+        """
+        return self.faq.read(text, MAX_SAFETY_CHARS)
+
     def handle(
         self,
         state: Conversation,
@@ -99,36 +108,41 @@ class FrontDesk:
         event: Event,
         now: datetime,
         known: Known | None = None,
+        reading: Reading | None = None,
     ) -> Step:
         """Handle one event from a client; typed text is read for safety before anything else.
 
         `known`: what the service knows besides the conversation (the client's open
-        requests, whether the message replies to staff).
+        requests, whether the message replies to staff). `reading`: the typed text's
+        `read`, if done already.
         """
         known = known or Known()
+        if isinstance(event, Text) and (reading is None or reading.text != event.text):
+            reading = self.read(event.text)
         if thread.has_lapsed(state, now, self.thread_quiet):
             # Quiet for too long: the assistant answers again, and says so first.
-            step = self.handle(state.reset(), client, event, now, known)
+            step = self.handle(state.reset(), client, event, now, known, reading)
             if isinstance(event, Text):
                 lapsed = Reply(self.messages.text("thread_lapsed"))
                 return replace(step, replies=(lapsed, *step.replies))
             return step
-        if isinstance(event, Text):
-            typed = self._typed(state, client, event.text, now, known)
+        if reading is not None:
+            typed = self._typed(state, client, reading, now, known)
             if typed is not None:
                 return typed
-        return self._event(state, client, event, now, known)
+        return self._event(state, client, event, now, known, reading)
 
     def _typed(
-        self, state: Conversation, client: Client, text: str, now: datetime, known: Known
+        self, state: Conversation, client: Client, reading: Reading, now: datetime, known: Known
     ) -> Step | None:
         """Typed text: safety first, then staff threads and mid-request words.
 
         None when the text is for the event routing (an FAQ question, a field's answer).
         """
+        text = reading.text
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         in_thread = state.stage is Stage.HANDOFF
-        found = self.safety.check.assess(text[:MAX_SAFETY_CHARS])
+        found = reading.found
         if found.kinds:
             resume = self.booking.current(state, client) if in_flow else None
             said = text.strip()[:MAX_HANDOFF_CHARS]
@@ -142,13 +156,19 @@ class FrontDesk:
         if in_thread and text.strip():
             return self.handoff.thread_text(state, text, now)
         if in_flow:
-            return self.mid.typed(state, client, text)
+            return self.mid.typed(state, client, reading)
         if self.own.asks_about(text):
             return self.own.status(state.reset(), known)
         return None
 
     def _event(
-        self, state: Conversation, client: Client, event: Event, now: datetime, known: Known
+        self,
+        state: Conversation,
+        client: Client,
+        event: Event,
+        now: datetime,
+        known: Known,
+        reading: Reading | None,
     ) -> Step:
         in_flow = state.stage not in (Stage.IDLE, Stage.HANDOFF)
         in_thread = state.stage is Stage.HANDOFF
@@ -191,7 +211,7 @@ class FrontDesk:
             case _ if in_flow:
                 return self.booking.handle(state, client, event, now)
             case Text(text=text):
-                return self.faq.text(state.reset(), text, now)
+                return self.faq.text(state.reset(), reading or self.read(text), now)
             case Contact() | NonText():
                 return Step(state, (self.menu(self.messages.text("non_text")),))
         raise AssertionError(f"unhandled event {event!r}")

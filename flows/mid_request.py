@@ -9,9 +9,10 @@ from flows.appointments import service_typed
 from flows.booking import Booking
 from flows.details import action, clean_name, clean_phone
 from flows.events import Client, Step
-from flows.faq_replies import MAX_MATCH_CHARS, FaqReplies
+from flows.faq_replies import FaqReplies
 from flows.menu import menu
 from flows.my_appointments import kept
+from flows.reading import Reading
 from flows.replies import Button, Reply
 from flows.state import Conversation, Stage
 
@@ -27,11 +28,12 @@ class MidRequest:
     booking: Booking
     region: str
 
-    def typed(self, state: Conversation, client: Client, text: str) -> Step | None:
+    def typed(self, state: Conversation, client: Client, reading: Reading) -> Step | None:
         """A control word, or a question answered before the step is shown again.
 
         Returns None when the text is the answer to the current step (a name, a number).
         """
+        text = reading.text
         m = self.faq.messages
         control = m.control(text)
         if state.moving and control in ("cancel", "menu", "back"):
@@ -51,7 +53,7 @@ class MidRequest:
             return went
         if control == "help":
             return self.resume(state, client, Reply(m.text("step_help")))
-        decision = self.faq.matcher.decide(text[:MAX_MATCH_CHARS])
+        decision = reading.decision
         field = state.stage in FIELDS
         asked = m.is_question(text)
         if isinstance(decision, Answer) and (asked or not field or not self._fits(state, text)):

@@ -42,6 +42,7 @@ from flows.events import (
     SafetyAlert,
     Step,
     SubmitRequest,
+    Text,
     UrgentAlert,
     WithdrawRequest,
 )
@@ -98,6 +99,9 @@ class ConversationService:
 
         `reply_to`: the message (in the client's chat) a typed message replies to.
         """
+        desk = self.content.desk
+        # Read before the transaction: the database is held for the chat's SQL, not this.
+        reading = desk.read(event.text) if isinstance(event, Text) else None
         async with self.storage.transaction() as tx:
             chat = await tx.chats.open(update_id, client.chat_id)
             if chat is None:
@@ -106,7 +110,7 @@ class ConversationService:
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
             known = await self._known(tx, client.chat_id, reply_to)
-            step = self.content.desk.handle(state, client, event, self.clock(), known)
+            step = desk.handle(state, client, event, self.clock(), known, reading)
             step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
             for reply in step.replies:
