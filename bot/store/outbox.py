@@ -124,19 +124,24 @@ class Outbox:
         )
         return [int(r[0]) for r in rows]
 
-    async def mark_sent(self, outbox_id: int, message_id: int | None) -> bool:
-        """Record that Telegram accepted an item, and drop its text.
+    async def mark_sent(self, accepted: dict[int, int | None]) -> set[int]:
+        """Record that Telegram accepted these items (outbox id: message id), in one write,
+        and drop their texts.
 
         Only the message id is kept (staff replies and /forget need it): what was said to a
-        client, health-check answers included, is not kept as a transcript. False when the
-        item is no longer there (deleted by /forget or the retention job meanwhile).
+        client, health-check answers included, is not kept as a transcript. Return the ids
+        recorded; an id left out is no longer there (deleted by /forget or the retention
+        job meanwhile).
         """
-        changed = await self.sql.run(
-            "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
-            "payload = '{}' WHERE id = ?",
-            (now_iso(), message_id, outbox_id),
+        pairs = [value for item in accepted.items() for value in item]
+        values = ", ".join("(?, ?)" for _ in accepted)  # placeholders only
+        sql = (
+            "UPDATE outbox SET sent_at = ?, message_id = v.column2, attempts = attempts + 1, "  # noqa: S608
+            f"payload = '{{}}' FROM (VALUES {values}) AS v "
+            "WHERE outbox.id = v.column1 RETURNING outbox.id"
         )
-        return changed > 0
+        rows = await self.sql.rows(sql, (now_iso(), *pairs))
+        return {int(row[0]) for row in rows}
 
     async def mark_failed(self, outbox_id: int, error: str, retry_at: datetime) -> None:
         """Record a failed delivery and when to try again."""

@@ -26,6 +26,7 @@ from bot.services.api_calls import fit_text
 from bot.services.html_parts import to_plain
 from bot.store.database import Storage
 from bot.store.outbox import OutboxItem, Purpose
+from bot.store.sent_marks import SentMarks
 from bot.telegram.chat_locks import ChatLocks
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class Outbox:
         self._chats = ChatLocks()
         # Delivered but not yet marked sent (e.g. the disk is full): never sent again.
         self._accepted: dict[int, _Accepted] = {}
+        self._marks = SentMarks(storage.outbox)  # recorded in groups under load
         # At most this many chats are flushed at once.
         self._parallel = asyncio.Semaphore(32)
         # Told the new id when the staff group became a supergroup (see `_staff_chat_moved`).
@@ -283,7 +285,7 @@ class Outbox:
         if not force and loop.time() < accepted.next_try:
             return False
         try:
-            recorded = await self.storage.outbox.mark_sent(outbox_id, accepted.message_id)
+            recorded = await self._marks.record(outbox_id, accepted.message_id)
         except sqlite3.Error as exc:
             delay = min(MAX_MARK_BACKOFF, self.backoff * 2.0 ** min(accepted.tries, 9))
             accepted.tries += 1

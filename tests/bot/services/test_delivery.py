@@ -45,3 +45,41 @@ async def test_a_sent_message_keeps_no_text_in_the_database(desk: Desk) -> None:
     await desk.outbox.flush()
     rows = await desk.storage.fetch_all("SELECT payload, message_id FROM outbox")
     assert [(r[0], r[1]) for r in rows] == [("{}", 1)]
+
+
+async def test_many_chats_flushed_at_once_are_each_sent_once_and_recorded_in_few_writes(
+    desk: Desk,
+) -> None:
+    chats = range(100, 160)
+    for chat in chats:
+        await queue(desk, chat, f"answer for {chat}")
+    writes: list[str] = []
+    await desk.storage.db.set_trace_callback(
+        lambda sql: writes.append(sql) if sql.startswith("UPDATE outbox SET sent_at") else None
+    )
+    assert await desk.outbox.flush() == len(chats)
+    await desk.storage.db.set_trace_callback(None)
+    assert sorted(m.chat_id for m in desk.sender.shown) == list(chats), "each once"
+    # Each message's Telegram id is recorded against its own row, so a restart sends none
+    # of them again and /forget can still delete each one from its chat.
+    rows = await desk.storage.fetch_all("SELECT chat_id, message_id, sent_at FROM outbox")
+    shown = {m.chat_id: m.message_id for m in desk.sender.shown}
+    assert {int(r[0]): r[1] for r in rows} == shown
+    assert all(r[2] is not None for r in rows)
+    await desk.outbox.flush()
+    assert len(desk.sender.shown) == len(chats), "nothing is sent again"
+    # (SQLite traces a statement again for each row it returns: count each write once.)
+    assert 1 <= len(set(writes)) < len(chats) / 2, "deliveries that finish together share a write"
+
+
+async def test_a_delivery_whose_row_went_meanwhile_is_told_apart_from_the_others(
+    desk: Desk,
+) -> None:
+    for chat in (1, 2, 3):
+        await queue(desk, chat, f"to {chat}")
+    items = await desk.storage.outbox.due()
+    await desk.storage.execute("DELETE FROM outbox WHERE chat_id = 2")  # e.g. /forget
+    recorded = await desk.storage.outbox.mark_sent({item.id: 50 + item.chat_id for item in items})
+    assert recorded == {items[0].id, items[2].id}
+    rows = await desk.storage.fetch_all("SELECT chat_id, message_id FROM outbox ORDER BY chat_id")
+    assert [(r[0], r[1]) for r in rows] == [(1, 51), (3, 53)]
