@@ -27,7 +27,7 @@ from bot.services.staff_views import (
 )
 from bot.store.database import Storage, Transaction
 from bot.store.outbox import OutboxItem, Priority, Purpose
-from bot.store.requests import RequestRow
+from bot.store.requests import ClientRecord, RequestRow
 from bot.store.staff_messages import About
 from flows import staff as rules
 from flows.appointments import spoken
@@ -103,13 +103,14 @@ class ConversationService:
         # Read before the transaction: the database is held for the chat's SQL, not this.
         reading = desk.read(event.text) if isinstance(event, Text) else None
         async with self.storage.transaction() as tx:
-            chat = await tx.chats.open(update_id, client.chat_id)
-            if chat is None:
+            opened = await tx.client.open(update_id, client.chat_id, self.clock())
+            if opened is None:
                 log.info("event=duplicate_update update_id=%s", update_id)
                 return Handled((), caught_up=True, staff=False)
+            chat = opened.chat
             # The hold is kept apart from the conversation: /forget and retention keep it.
             state = replace(Conversation.from_json(chat.state), hold=chat.held)
-            known = await self._known(tx, client.chat_id, reply_to)
+            known = await self._known(tx, client.chat_id, reply_to, opened.record)
             step = desk.handle(state, client, event, self.clock(), known, reading)
             step = await self._within_cap(tx, client.chat_id, step)
             request_no, staff_calls = await self._apply(tx, client, step)
@@ -136,10 +137,11 @@ class ConversationService:
         )  # fmt: skip
         return Handled(replies, caught_up=chat.undelivered == 0, staff=bool(staff_calls))
 
-    async def _known(self, tx: Transaction, chat_id: int, reply_to: int | None) -> Known:
-        """Load what the front desk needs to know besides the conversation."""
+    async def _known(
+        self, tx: Transaction, chat_id: int, reply_to: int | None, record: ClientRecord
+    ) -> Known:
+        """What the front desk needs to know besides the conversation (`record`: read)."""
         to_staff = reply_to is not None and await tx.outbox.from_staff(chat_id, reply_to)
-        record = await tx.requests.of_client(chat_id, self.clock())
         mine = tuple(
             OwnRequest(r.id, r.kind, r.status) for r in record.still_open if not r.kind.is_alert
         )

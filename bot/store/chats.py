@@ -8,13 +8,13 @@ from datetime import datetime
 from bot.store.sql import Sql, iso, now_iso
 
 # A chat's state, how many of its outbox items still wait to be sent, and its hold.
-_CHAT_READS = (
+CHAT_READS = (
     "(SELECT state FROM conversations WHERE chat_id = ?), "
     "(SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL AND gave_up_at IS NULL), "
     "(SELECT count(*) FROM holds WHERE chat_id = ?)"
 )
 # Record an update as handled; ignored when Telegram delivers the same update again.
-_CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -34,24 +34,7 @@ class Chats:
 
     async def claim_update(self, update_id: int) -> bool:
         """Record an update as handled; False if it was handled before (a redelivery)."""
-        return await self.sql.run(_CLAIM, (update_id, now_iso())) == 1
-
-    async def open(self, update_id: int | None, chat_id: int) -> ChatSnapshot | None:
-        """Claim an update and read its chat's state, in one round trip.
-
-        Return None if the update was handled before (Telegram delivered it again).
-        """
-        chats = (chat_id, chat_id, chat_id)
-        if update_id is None:
-            rows = await self.sql.rows("SELECT " + _CHAT_READS, chats)
-        else:
-            # RETURNING yields no row when the update id was already there.
-            rows = await self.sql.rows(
-                _CLAIM + " RETURNING " + _CHAT_READS, (update_id, now_iso(), *chats)
-            )
-        for state, undelivered, held in rows:
-            return ChatSnapshot(None if state is None else str(state), int(undelivered), held > 0)
-        return None
+        return await self.sql.run(CLAIM, (update_id, now_iso())) == 1
 
     async def load_state(self, chat_id: int) -> str | None:
         """Return the stored conversation state of a chat."""

@@ -16,6 +16,7 @@ from bot.store import dbfile
 from bot.store.appointments import Appointments
 from bot.store.calendar_writes import CalendarWrites
 from bot.store.chats import Chats
+from bot.store.client_reads import ClientReads
 from bot.store.handoffs import Handoffs
 from bot.store.inbox import Inbox
 from bot.store.learned import Learned
@@ -40,6 +41,7 @@ class Transaction:
         sql = InTransaction(db)
         self.queued: list[OutboxItem] = []  # what outbox.enqueue() added, in order
         self.chats = Chats(sql)
+        self.client = ClientReads(sql)  # the read that starts each client update
         self.requests = Requests(sql)
         self.handoffs = Handoffs(sql)
         self.staff_messages = StaffMessages(sql)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import aiosqlite
+from typing import Any
 
 from bot.store.appointments import Booked
 from bot.store.sql import Sql, iso, marks, now_iso
@@ -71,7 +71,31 @@ class ClientRecord:
     booked: list[Booked]  # confirmed appointments not yet started, earliest first
 
 
-def _row(r: aiosqlite.Row) -> RequestRow:
+# A client's requests, each with its appointment's start and length (or nulls), as one
+# JSON text: read with the chat's state in one round trip (bot/store/client_reads.py).
+CLIENT_REQUESTS = (
+    f"(SELECT json_group_array(json_array({_JOINED}, a.starts_at, a.minutes)) "  # noqa: S608
+    "FROM requests r LEFT JOIN appointments a ON a.request_id = r.id WHERE r.chat_id = ?)"
+)
+
+
+def client_record(found: Sequence[Sequence[Any]], now: datetime) -> ClientRecord:
+    """Build a client's record from their `CLIENT_REQUESTS` rows (in any order)."""
+    found = sorted(found, key=lambda f: int(f[0]))
+    rows = [_row(r) for r in found]
+    details = next(((r.name, r.phone) for r in reversed(rows) if r.name and r.phone), None)
+    after = iso(now)  # compared as the stored text, as the database would
+    booked = [
+        Booked(r.id, datetime.fromisoformat(f[-2]), int(f[-1]), r.name or r.first_name,
+               r.level, r.service)
+        for r, f in zip(rows, found, strict=True)
+        if f[-2] is not None and f[-2] > after and r.status is Status.CONFIRMED
+    ]  # fmt: skip
+    booked.sort(key=lambda b: b.start)
+    return ClientRecord([r for r in rows if r.status in OPEN_STATUSES], details, booked)
+
+
+def _row(r: Sequence[Any]) -> RequestRow:
     return RequestRow(
         r[0], r[1], r[2], r[3], RequestKind(r[4]), r[5], tuple(json.loads(r[6])), r[7], r[8],
         r[9], r[10], r[11], Status(r[12]), r[13], r[14], int(r[15]),
@@ -127,26 +151,6 @@ class Requests:
         )
         statuses = [s.value for s in OPEN_STATUSES]
         return [_row(r) for r in await self.sql.rows(sql, (chat_id, *statuses))]
-
-    async def of_client(self, chat_id: int, now: datetime) -> ClientRecord:
-        """Return what the front desk knows of a client's requests, in one read (it runs
-        for every client message): see `ClientRecord`."""
-        sql = (
-            f"SELECT {_JOINED}, a.starts_at, a.minutes FROM requests r "  # noqa: S608
-            "LEFT JOIN appointments a ON a.request_id = r.id WHERE r.chat_id = ? ORDER BY r.id"
-        )
-        found = await self.sql.rows(sql, (chat_id,))
-        rows = [_row(r) for r in found]
-        details = next(((r.name, r.phone) for r in reversed(rows) if r.name and r.phone), None)
-        after = iso(now)  # compared as the stored text, as the database would
-        booked = [
-            Booked(r.id, datetime.fromisoformat(f[-2]), int(f[-1]), r.name or r.first_name,
-                   r.level, r.service)
-            for r, f in zip(rows, found, strict=True)
-            if f[-2] is not None and f[-2] > after and r.status is Status.CONFIRMED
-        ]  # fmt: skip
-        booked.sort(key=lambda b: b.start)
-        return ClientRecord([r for r in rows if r.status in OPEN_STATUSES], details, booked)
 
     async def open_alert(self, chat_id: int, kind: RequestKind) -> int | None:
         """Return a client's alert of this kind that staff have not acted on yet."""
