@@ -50,6 +50,7 @@ from bot.telegram.delivery import Outbox
 from bot.telegram.error_reporter import ErrorReporter
 from bot.telegram.flood_guard import FloodGuard
 from bot.telegram.inbox import DurableQueue, UpdatesRequest, handled
+from bot.telegram.lean_request import LeanRequest
 from bot.telegram.staff_handlers import StaffHandlers
 from bot.telegram.updates import PerChatUpdateProcessor
 from flows.messages import STAFF_COMMANDS
@@ -98,8 +99,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(POOL_WAIT)
+        .request(LeanRequest(CONNECTIONS, POOL_WAIT))
         .get_updates_request(updates_request)
     )
     limiter = rate_limiter or _rate_limiter(settings.rate_limit)
