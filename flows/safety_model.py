@@ -20,6 +20,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter, mul
 
 from faq.text import fold
 
@@ -117,7 +118,8 @@ class KindModel:
         self._row: dict[str, int] = {}
         self._block = array("b")  # which kind of feature each row is (see BLOCK_WEIGHTS)
         self._idf = array("d")
-        self._weights = array("d")  # len(kinds) a row
+        # Each kind's weights, by row: a message's score for a kind is then one sum in C.
+        self._columns = tuple(array("d") for _ in self.kinds)
         for block, block_idf in enumerate(idf):
             for feature, value in block_idf.items():
                 self._row[feature] = len(self._idf)
@@ -125,10 +127,9 @@ class KindModel:
                 self._idf.append(value)
                 # A feature's weight for a kind is high when it is rare outside that kind.
                 total = everything[feature]
-                self._weights.extend(
-                    -math.log((SMOOTHING + total - per_kind[k].get(feature, 0.0)) / denominators[k])
-                    for k in self.kinds
-                )
+                for k, column in zip(self.kinds, self._columns, strict=True):
+                    own = per_kind[k].get(feature, 0.0)
+                    column.append(-math.log((SMOOTHING + total - own) / denominators[k]))
 
     def __getstate__(self) -> dict[str, object]:
         """What a saved copy keeps: everything learned, not the `describe` function."""
@@ -157,9 +158,9 @@ class KindModel:
 
         `described`, when the caller has it already, is what `describe` says of the text.
         """
-        width = len(self.kinds)
-        scores = [0.0] * width
-        row_of, blocks, idf, weights = self._row, self._block, self._idf, self._weights
+        row_of, blocks, idf = self._row, self._block, self._idf
+        rows: list[int] = []
+        values: list[float] = []
         for block, (counts, scale) in enumerate(
             zip(self._counts(text, described), BLOCK_WEIGHTS, strict=True)
         ):
@@ -173,10 +174,13 @@ class KindModel:
             if not norm:
                 continue
             for row, v in found:
-                value = v / norm * scale
-                start = row * width
-                for i in range(width):
-                    scores[i] += value * weights[start + i]
+                rows.append(row)
+                values.append(v / norm * scale)
+        if not rows:
+            scores = [0.0] * len(self.kinds)
+        else:
+            pick = itemgetter(*rows) if len(rows) > 1 else lambda column: (column[rows[0]],)
+            scores = [sum(map(mul, values, pick(column))) for column in self._columns]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
