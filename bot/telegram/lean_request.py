@@ -18,6 +18,8 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
+from bot.telegram.asyncio_network import AsyncioBackend
+
 _POOL_FULL = (
     "Pool timeout: All connections in the connection pool are occupied. "
     "Request was *not* sent to Telegram."
@@ -51,6 +53,7 @@ class LeanRequest(HTTPXRequest):
                 keepalive_expiry=5.0,  # httpx's default
                 http1=True,
                 http2=False,
+                network_backend=AsyncioBackend(),
             )
 
     async def shutdown(self) -> None:
