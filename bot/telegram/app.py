@@ -107,7 +107,9 @@ def build_application(
         cast(Any, builder).rate_limiter(limiter)  # the builder's types follow the limiter's
     app = (
         builder.update_queue(inbox)
-        .concurrent_updates(PerChatUpdateProcessor(done=partial(handled, storage)))
+        .concurrent_updates(
+            PerChatUpdateProcessor(done=partial(handled, storage), finished=inbox.finished)
+        )
         .post_init(_start_worker)
         .post_stop(_stop_worker)
         .build()

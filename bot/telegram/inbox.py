@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -29,6 +30,10 @@ from bot.store.database import Storage
 from bot.store.inbox import Inbox
 
 log = logging.getLogger(__name__)
+# Updates fetched and not yet handled, at most (the 64 handled at once and about one
+# getUpdates answer more): beyond, polling waits. Without a limit, a burst of clients
+# filled the memory with queued updates.
+MAX_UNHANDLED = 128
 
 
 def _json(data: object) -> str:
@@ -50,6 +55,8 @@ class UpdatesRequest(HTTPXRequest):
     def __init__(self, inbox: Inbox | None = None) -> None:
         super().__init__(connection_pool_size=1, http_version="1.1")
         self.inbox = inbox
+        # Set by the queue: waits while it holds too many updates not yet handled.
+        self.room: Callable[[], Awaitable[object]] | None = None
         self.texts: dict[int, str] = {}  # the last answer's updates not yet on disk, by id
         self.stored: set[int] = set()  # the last answer's updates on disk already
         self._parsed: tuple[bytes, dict[str, Any]] | None = None
@@ -57,7 +64,13 @@ class UpdatesRequest(HTTPXRequest):
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        """Fetch an answer; write its updates to the inbox before anyone else sees it."""
+        """Fetch an answer; write its updates to the inbox before anyone else sees it.
+
+        While the bot has many updates still to handle, it waits before it asks for more:
+        the rest wait at Telegram, not as objects in the bot's memory.
+        """
+        if self.room is not None:
+            await self.room()
         code, payload = await super().do_request(url, method, *args, **kwargs)
         if code == HTTPStatus.OK and self.inbox is not None:
             self.parse_json_payload(payload)  # kept for python-telegram-bot's own parse
@@ -94,13 +107,33 @@ class DurableQueue(asyncio.Queue[object]):
         super().__init__()
         self.storage = storage
         self.received = received  # the JSON of updates fetched by polling, if known
+        # Updates queued and not yet handled; polling waits while there are `limit` of them.
+        self.unhandled = 0
+        self.limit = MAX_UNHANDLED
+        self._room = asyncio.Event()
+        self._room.set()
+        if received is not None:
+            received.room = self._room.wait
+
+    def finished(self, update: object) -> None:
+        """Note that an update's handling is over (however it ended)."""
+        if isinstance(update, Update):
+            self.unhandled -= 1
+            if self.unhandled < self.limit:
+                self._room.set()
+
+    async def _enqueue(self, update: Update) -> None:
+        self.unhandled += 1
+        if self.unhandled >= self.limit:
+            self._room.clear()
+        await super().put(update)
 
     async def put(self, item: object) -> None:
         """Queue an update once it is on disk (if the disk refuses, queue it anyway)."""
         if isinstance(item, Update):
             if self.received is not None and item.update_id in self.received.stored:
                 self.received.stored.discard(item.update_id)  # its answer was written whole
-                await super().put(item)
+                await self._enqueue(item)
                 return
             text = self.received.texts.pop(item.update_id, None) if self.received else None
             payload = text if text is not None else _json(item.to_dict())
@@ -108,6 +141,8 @@ class DurableQueue(asyncio.Queue[object]):
                 await self.storage.inbox.put(item.update_id, payload)
             except sqlite3.Error as exc:
                 log.error("event=inbox_write_failed update_id=%s error=%s", item.update_id, exc)
+            await self._enqueue(item)
+            return
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:
@@ -116,7 +151,7 @@ class DurableQueue(asyncio.Queue[object]):
         for payload in pending:
             update = Update.de_json(json.loads(payload), bot)
             if update is not None:
-                await super().put(update)
+                await self._enqueue(update)
         if pending:
             log.info("event=inbox_replayed updates=%s", len(pending))
         return len(pending)

@@ -25,18 +25,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         done: Callable[[object], Awaitable[None]] | None = None,
+        finished: Callable[[object], None] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         # Called once all of an update's handlers have run (bot/telegram/inbox.py forgets it then).
         self._done = done
+        # Called when an update's handling is over, however it ended (the inbox counts them).
+        self._finished = finished
         self._chats = ChatLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process the update once no earlier update of its chat is in progress."""
-        async with self._chats.holding(chat_key(update)):
-            await coroutine
-            if self._done is not None:
-                await self._done(update)
+        try:
+            async with self._chats.holding(chat_key(update)):
+                await coroutine
+                if self._done is not None:
+                    await self._done(update)
+        finally:
+            if self._finished is not None:
+                self._finished(update)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -110,5 +111,27 @@ async def test_when_the_answer_cannot_be_written_whole_each_update_is_written_as
         assert queue.qsize() == 3, "every update is still handled"
         texts = [json.loads(p)["message"]["text"] for p in await storage.inbox.pending()]
         assert texts == ["question 0", "question 2"]
+    finally:
+        await storage.close()
+
+
+async def test_polling_waits_while_too_many_updates_are_still_to_be_handled(
+    tmp_path: Path,
+) -> None:
+    storage = await Storage.open(tmp_path / "inbox.sqlite3")
+    try:
+        bot = Bot("123:abc")
+        received = UpdatesRequest(storage.inbox)
+        queue = DurableQueue(storage, received)
+        queue.limit = 2
+        updates = [Update.de_json({**UPDATE, "update_id": n}, bot) for n in (1, 2)]
+        for update in updates:
+            await queue.put(update)
+        assert received.room is not None
+        asking = asyncio.ensure_future(received.room())
+        await asyncio.sleep(0.05)
+        assert not asking.done(), "no more is fetched while two wait"
+        queue.finished(updates[0])
+        await asyncio.wait_for(asking, 1)  # one handled: polling goes on
     finally:
         await storage.close()
