@@ -86,7 +86,8 @@ class UpdatesRequest(HTTPXRequest):
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """Parse an answer (python-telegram-bot's way); keep each update's JSON text by id."""
         if self._parsed is not None and self._parsed[0] is payload:
-            return self._parsed[1]  # parsed when it came in (`do_request`)
+            answer, self._parsed = self._parsed[1], None  # parsed as it came in: let it go
+            return answer
         answer = super().parse_json_payload(payload)
         result = answer.get("result")
         if isinstance(result, list):
@@ -96,7 +97,7 @@ class UpdatesRequest(HTTPXRequest):
                 for item in result
                 if isinstance(item, dict) and isinstance(item.get("update_id"), int)
             }
-        self._parsed = (payload, answer)
+        self._parsed = (payload, answer)  # for python-telegram-bot's own parse, next
         return answer
 
 
