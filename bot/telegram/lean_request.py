@@ -10,7 +10,6 @@ an export) and every call when a proxy is configured still go through httpx.
 
 from __future__ import annotations
 
-import urllib.parse
 import urllib.request
 
 import httpcore
