@@ -47,6 +47,7 @@ import yaml  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
+from bot import memory  # noqa: E402
 from bot.config.clinic import DEFAULT_CLINIC_FILE  # noqa: E402
 from bot.config.content import load_content  # noqa: E402
 from bot.config.settings import Settings  # noqa: E402
@@ -153,7 +154,10 @@ async def serve(kind: str, api_url: str, db: str) -> None:
         settings = Settings(token=TOKEN, staff_chat_id=STAFF_CHAT, api_url=api_url,
                             db_path=Path(db), rate_limit=0)  # fmt: skip
         storage = await Storage.open(settings.db_path)
-        app = build_application(settings, load_content(DEFAULT_CLINIC_FILE), storage)
+        memory.before_loading()  # as clinic-bot does around loading its content
+        content = load_content(DEFAULT_CLINIC_FILE)
+        memory.after_loading()
+        app = build_application(settings, content, storage)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await start_application(app, poll_timeout=10, poll_pause=pause)

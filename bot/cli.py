@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -15,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot import memory
 from bot.config.clinic_folder import (
     FOLDER,
     KINDS,
@@ -141,10 +141,9 @@ def _content(
             log.warning("event=content_note %s", note)
         else:
             print(note, file=sys.stderr)
+    memory.before_loading()
     content = load_content_files(files)
-    # The content lives as long as the process: keep full garbage collections from
-    # walking it again and again (each cost a client's message about 10 ms).
-    gc.freeze()
+    memory.after_loading()
     return content
 
 
