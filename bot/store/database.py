@@ -84,6 +84,7 @@ class Storage:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA busy_timeout=5000")
+            await db.execute("PRAGMA cache_size=-512")
             # Deleted rows are overwritten with zeros, not left in free pages.
             await db.execute("PRAGMA secure_delete=ON")
             await storage._migrate(path)
