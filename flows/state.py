@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 
 class Stage(StrEnum):
@@ -73,10 +73,15 @@ class Conversation:
 
     def to_json(self) -> str:
         """Serialise to compact JSON."""
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        # Every field is a plain value or a tuple of strings: no deep copy (asdict) needed.
+        return json.dumps(
+            {name: getattr(self, name) for name in _EXPECTED},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
     @classmethod
-    def from_json(cls, raw: str | None) -> Self:
+    def from_json(cls, raw: str | None) -> Conversation:
         """Parse stored JSON; anything unreadable becomes a fresh conversation."""
         if not raw:
             return cls()
@@ -85,21 +90,38 @@ class Conversation:
             if not isinstance(data, dict):
                 return cls()
             values: dict[str, Any] = {}
-            for f in fields(cls):
-                if f.name not in data:
+            for name, expected in _EXPECTED.items():
+                if name not in data:
                     continue
-                value = data[f.name]
+                value = data[name]
                 value = tuple(value) if isinstance(value, list) else value
-                default = getattr(cls(), f.name)
-                expected = str if isinstance(default, StrEnum) else type(default)
-                if default is not None and not isinstance(value, expected):
+                if expected is not None and not isinstance(value, expected):
                     return cls()
-                values[f.name] = value
-            state = cls(**values)
-            return replace(state, stage=Stage(state.stage), kind=RequestKind(state.kind))
+                values[name] = value
+            if "stage" in values:
+                values["stage"] = Stage(values["stage"])
+            if "kind" in values:
+                values["kind"] = RequestKind(values["kind"])
+            return cls(**values)
         except (ValueError, TypeError):
             return cls()
 
     def reset(self) -> Conversation:
         """Return an idle conversation that keeps only what outlives a flow."""
         return Conversation(flow=self.flow, hold=self.hold)
+
+
+def _expected_types() -> dict[str, type | None]:
+    """Each field's stored type, from its default (None: any value, the default is None)."""
+    fresh = Conversation()
+    expected: dict[str, type | None] = {}
+    for f in fields(Conversation):
+        default = getattr(fresh, f.name)
+        if default is None:
+            expected[f.name] = None
+        else:
+            expected[f.name] = str if isinstance(default, StrEnum) else type(default)
+    return expected
+
+
+_EXPECTED = _expected_types()
