@@ -43,6 +43,9 @@ from typing import TYPE_CHECKING, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The bot's package first, as clinic-bot imports it (bot/__init__.py: what it sets up).
+import bot  # noqa: E402, F401, I001
+
 import yaml  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
