@@ -10,7 +10,9 @@ staff". A reply is right when:
 - doctor: a reply pointing to a doctor (a more serious kind counts), never an FAQ answer;
 - child: the clinic's rule for minors;
 - none: no alert (doctor replies to these are counted too).
-False alarms: alerts raised by the FAQ's own labelled messages (every FAQ case file).
+False alarms: alerts raised by the FAQ's own labelled messages (every FAQ case file), and
+by short ordinary messages (benchmarks/safety/short/set-short-*.yaml: 4 to 9 words, no
+health content, where the learned model has least to go on).
 
 With --cross, the learned second opinion is cross-validated on its own examples
 (flows/safety_examples.yaml): each probe-set group in turn is left out of its training
@@ -220,6 +222,31 @@ def _cross_row(name: str, tally: Counter[str]) -> None:
     )
 
 
+def short_messages(content: Content) -> None:
+    """Print how often short ordinary messages raise an alert or get a doctor reply."""
+    for path in sorted((ROOT / "benchmarks/safety/short").glob("set-short-*.yaml")):
+        found: Counter[str] = Counter()
+        examples: list[str] = []
+        cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+        for case in cases:
+            result = content.safety.check.assess(case["q"])
+            if result.alarm:
+                found["alarm"] += 1
+                examples.append(f"alert ({', '.join(sorted(k.name for k in result.kinds))})")
+                examples[-1] += f": {case['q']}"
+            elif result.worst is not None:
+                found[result.worst.name.lower()] += 1
+                examples.append(f"{result.worst.name.lower()}: {case['q']}")
+        n = len(cases)
+        print(
+            f"\n{path.relative_to(ROOT)} ({n} short ordinary messages): alerts "
+            f"{found['alarm']} ({100 * found['alarm'] / n:.1f}%), doctor replies "
+            f"{found['doctor']} ({100 * found['doctor'] / n:.1f}%), minors rule {found['child']}"
+        )
+        for text in examples:
+            print(f"  {text}")
+
+
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -238,6 +265,7 @@ def main() -> None:
     probe(content, files)
     if not args.no_faq:
         false_alarms(content)
+        short_messages(content)
 
 
 if __name__ == "__main__":
