@@ -7,7 +7,7 @@ which starts the bot the same way):
   values. By default glibc raises them each time a large block (a getUpdates answer, a
   long JSON text) is freed, after which such blocks come from the heap instead of being
   handed back to the system, and the heap only grows: under a thousand clients booking
-  at once this kept about 2 MB more.
+  at once this kept about 1 MB more.
 - `after_loading`: the content lives as long as the process, so full garbage collections
   no longer walk it (each walk cost a client's message about 10 ms).
 """

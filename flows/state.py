@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 
 class Stage(StrEnum):
@@ -81,7 +81,7 @@ class Conversation:
         )
 
     @classmethod
-    def from_json(cls, raw: str | None) -> Conversation:
+    def from_json(cls, raw: str | None) -> Self:
         """Parse stored JSON; anything unreadable becomes a fresh conversation."""
         if not raw:
             return cls()
