@@ -226,15 +226,18 @@ class SecondOpinion:
     # How many labelled examples it learned from (for `clinic-bot check`).
     examples: int = 0
 
-    def alarms(self, text: str, concepts: Sequence[str]) -> set[SafetyKind]:
+    def alarms(
+        self, text: str, concepts: Sequence[str], heard: bool | None = None
+    ) -> set[SafetyKind]:
         """Return the alarm kinds the model finds likely enough (often none).
 
         `concepts` are those the phrase lists found in the message (see `describe`): read
-        once by the check, not again by the model. None found: the model must be surer.
+        once by the check, not again by the model. `heard`: whether any of them is a sign
+        of an alarm (by default, whether there are any); if not, the model must be surer.
         """
         if len(_words(text)) < MODEL_WORDS:
             return set()
-        heard = bool(concepts)
+        heard = bool(concepts) if heard is None else heard
         chances = self.model.probabilities(text, concepts)
         alarms = {k: chances.get(k.name.lower(), 0.0) for k in SafetyKind if k.alarm}
         if sum(alarms.values()) < (self.alarm_at if heard else self.unheard_at):
@@ -261,6 +264,9 @@ class SafetyCheck:
         self.second = second
         self.rules = tuple(rules)
         self._negation = negation
+        # The concepts that make up an alarm rule: only these lower the bar for the model
+        # ("massage" or "book", which make up the minors rule, say nothing of an alarm).
+        self._alarm_concepts = frozenset(c for r in self.rules if r.kind.alarm for c in r.concepts)
         self._phrases: dict[tuple[str, ...], set[str]] = {}
         for name, phrases in concepts.items():
             for phrase in phrases:
@@ -296,7 +302,8 @@ class SafetyCheck:
         # The model only adds an alarm: when unsure, the more serious kind. It must be
         # surer about a message with no word the phrase lists know.
         if self.second is not None and not any(k.alarm for k in kinds):
-            kinds |= self.second.alarms(text, concepts)
+            heard = any(c in self._alarm_concepts for c in concepts)
+            kinds |= self.second.alarms(text, concepts, heard)
         return Assessment(frozenset(kinds))
 
     def about_health(self, text: str) -> bool:

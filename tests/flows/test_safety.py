@@ -105,6 +105,9 @@ def test_each_kind_is_found_the_way_people_type_it(
         "I want to make an appointment please",
         "I want to cancel",
         "I want to talk to a person",
+        # "massage" is a word of the minors rule, not of an alarm: it does not make the
+        # model's bar lower.
+        "honestly best massage ever, thank you",
     ],
 )
 def test_idiom_negation_and_ordinary_words_are_not_alarms(content: Content, message: str) -> None:
