@@ -226,18 +226,15 @@ class SecondOpinion:
     # How many labelled examples it learned from (for `clinic-bot check`).
     examples: int = 0
 
-    def alarms(
-        self, text: str, concepts: Sequence[str], heard: bool | None = None
-    ) -> set[SafetyKind]:
+    def alarms(self, text: str, concepts: Sequence[str], heard: bool) -> set[SafetyKind]:
         """Return the alarm kinds the model finds likely enough (often none).
 
         `concepts` are those the phrase lists found in the message (see `describe`): read
-        once by the check, not again by the model. `heard`: whether any of them is a sign
-        of an alarm (by default, whether there are any); if not, the model must be surer.
+        once by the check, not again by the model. `heard`: whether any of them is part of
+        an alarm rule; if not, the model must be surer.
         """
         if len(_words(text)) < MODEL_WORDS:
             return set()
-        heard = bool(concepts) if heard is None else heard
         chances = self.model.probabilities(text, concepts)
         alarms = {k: chances.get(k.name.lower(), 0.0) for k in SafetyKind if k.alarm}
         if sum(alarms.values()) < (self.alarm_at if heard else self.unheard_at):
