@@ -220,8 +220,8 @@ class SecondOpinion:
     # ...and then every alarm kind at least this likely is answered (crisis and emergency
     # both, when the model cannot tell them apart).
     also_at: float
-    # A message with no word the phrase lists know needs this much instead (crises are
-    # often told in plain words: "I just want it all to stop for good").
+    # A message with no word of an alarm rule needs this much instead (crises are often
+    # told in plain words: "I just want it all to stop for good").
     unheard_at: float = 1.0
     # How many labelled examples it learned from (for `clinic-bot check`).
     examples: int = 0
@@ -297,7 +297,7 @@ class SafetyCheck:
                 else:
                     kinds.add(self._soften(rule, self._tense(_clause(sentence, *span))))
         # The model only adds an alarm: when unsure, the more serious kind. It must be
-        # surer about a message with no word the phrase lists know.
+        # surer about a message with no word of an alarm rule.
         if self.second is not None and not any(k.alarm for k in kinds):
             heard = any(c in self._alarm_concepts for c in concepts)
             kinds |= self.second.alarms(text, concepts, heard)
