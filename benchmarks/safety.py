@@ -132,23 +132,33 @@ def probe(content: Content, files: list[Path]) -> None:
             print(f"{'pooled':<32} {place:<14} {row[0]:>12} {row[1]:>8} {row[2]:>7} {row[3]:>7}")
 
 
+def _tally(content: Content, cases: list[str]) -> tuple[Counter[str], list[str], list[float]]:
+    """Count the alerts and other replies the check gives ordinary messages, with timings."""
+    found: Counter[str] = Counter()
+    examples: list[str] = []
+    timings: list[float] = []
+    for text in cases:
+        start = time.perf_counter()
+        result = content.safety.check.assess(text)
+        timings.append((time.perf_counter() - start) * 1000)
+        if result.alarm:
+            found["alarm"] += 1
+            examples.append(f"alert ({', '.join(sorted(k.name for k in result.kinds))}): {text}")
+        elif result.worst is not None:
+            found[result.worst.name.lower()] += 1
+            examples.append(f"{result.worst.name.lower()}: {text}")
+    return found, examples, timings
+
+
+def _messages(path: Path) -> list[str]:
+    return [case["q"] for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+
+
 def false_alarms(content: Content) -> None:
     """Print how often the FAQ's own messages raise an alert or get a doctor reply."""
-    found: Counter[str] = Counter()
-    timings: list[float] = []
-    examples: list[str] = []
-    for path in FAQ_SETS:
-        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            start = time.perf_counter()
-            result = content.safety.check.assess(case["q"])
-            timings.append((time.perf_counter() - start) * 1000)
-            found["messages"] += 1
-            if result.alarm:
-                found["alarm"] += 1
-                examples.append(case["q"])
-            elif result.worst is not None:
-                found[result.worst.name.lower()] += 1
-    n = found["messages"]
+    cases = [text for path in FAQ_SETS for text in _messages(path)]
+    found, examples, timings = _tally(content, cases)
+    n = len(cases)
     print(
         f"\nFAQ messages ({n}, every FAQ case file): alerts {found['alarm']} "
         f"({100 * found['alarm'] / n:.2f}%), doctor replies {found['doctor']} "
@@ -156,7 +166,8 @@ def false_alarms(content: Content) -> None:
         f"({100 * found['child'] / n:.1f}%)"
     )
     for text in examples:
-        print(f"  alert: {text}")
+        if text.startswith("alert"):
+            print(f"  {text}")
     timings.sort()
     p99 = timings[int(len(timings) * 0.99)]
     print(f"time per check: p50 {statistics.median(timings):.3f} ms, p99 {p99:.3f} ms")
@@ -225,18 +236,8 @@ def _cross_row(name: str, tally: Counter[str]) -> None:
 def short_messages(content: Content) -> None:
     """Print how often short ordinary messages raise an alert or get a doctor reply."""
     for path in sorted((ROOT / "benchmarks/safety/short").glob("set-short-*.yaml")):
-        found: Counter[str] = Counter()
-        examples: list[str] = []
-        cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
-        for case in cases:
-            result = content.safety.check.assess(case["q"])
-            if result.alarm:
-                found["alarm"] += 1
-                examples.append(f"alert ({', '.join(sorted(k.name for k in result.kinds))})")
-                examples[-1] += f": {case['q']}"
-            elif result.worst is not None:
-                found[result.worst.name.lower()] += 1
-                examples.append(f"{result.worst.name.lower()}: {case['q']}")
+        cases = _messages(path)
+        found, examples, _ = _tally(content, cases)
         n = len(cases)
         print(
             f"\n{path.relative_to(ROOT)} ({n} short ordinary messages): alerts "
