@@ -55,6 +55,8 @@ E, L, C, D, K = (
         ("headache came on instantly, it's unbearable", E),
         ("bad headache, neck rigid and burning up", E),
         ("my father keeps saying he wishes he were dead", C),
+        # No fear of dying is a crisis sign: the "not" does not take "dying" away.
+        ("honestly im not afraid to die anymore", C),
         ("alle wären ohne mich besser dran", C),
         # Everyday words for doctor matters, and ages written the way parents write them.
         ("my GP said no massage until my scan next week", D),
