@@ -12,8 +12,8 @@ For each base it prints:
   decision rule can answer more of them rightly);
 - `bound`: the best share right with at most 3% wrong that a decision rule of three
   thresholds reaches (top score, margin over the second, embedding similarity), fitted
-  on the very messages it is scored on: an optimistic bound, no rule fitted elsewhere
-  does better;
+  on the very messages it is scored on: an optimistic bound, which no rule of that form
+  chosen on other messages beats;
 - the model's cost: time per message and the process's peak memory.
 
 Not part of the bot or its tests. It needs, besides the project, the model and NumPy:
@@ -42,6 +42,7 @@ from faq.evaluate import Case, parse_cases
 from faq.kb import KnowledgeBase
 from faq.matcher import Matcher
 from faq.text import segments
+from faq.tuning import Tuning
 
 MOST_WRONG = 0.03
 BLENDS = (0.0, 0.5, 1.0, 2.0)  # the embedding similarity's weight beside the matcher's score
@@ -59,7 +60,7 @@ def phrasings(kb: KnowledgeBase) -> tuple[list[int], list[str]]:
 
 def matcher_scores(kb: KnowledgeBase, cases: list[Case], keep: frozenset[str]) -> np.ndarray:
     """Return the matcher's blended score of every entry for every message."""
-    tuning = dataclasses.replace(Matcher(kb).tuning, shown=len(kb.entries))
+    tuning = dataclasses.replace(Tuning(), shown=len(kb.entries))  # every entry's score
     matcher = Matcher(kb, tuning=tuning, keep=keep)
     place = {entry.id: i for i, entry in enumerate(kb.entries)}
     scores = np.zeros((len(cases), len(kb.entries)))
